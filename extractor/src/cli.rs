@@ -1,0 +1,514 @@
+//! The `regpress` command line.
+
+use crate::compare::{self, Config, Isas, Row, CRANELIFT_SPEED};
+use crate::corpus::{self, CorpusFile};
+use crate::extract::{self, EXTRACTORS};
+use crate::pipeline::{self, Settings};
+use crate::rules::{Limits, RuleSet};
+use crate::validate::codegen::{CodeMetrics, TARGETS};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// regpress: register-pressure-aware extraction for Cranelift's mid-end.
+///
+/// Every output is checked: it must pass Cranelift's verifier, agree with
+/// the original in cranelift-interpreter, and compile through Cranelift's
+/// own backends and regalloc2.
+#[derive(Parser, Debug)]
+#[command(name = "regpress", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compare Cranelift's own mid-end (opt_level=speed) with ours, per
+    /// function and in total: spills, reloads, moves, machine instructions,
+    /// code bytes, frame size. Without PATHs, runs the built-in kernels.
+    Compare {
+        /// `.clif` files or directories (searched recursively).
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+        /// Extractors, comma separated.
+        #[arg(long, default_value = "cranelift", value_delimiter = ',')]
+        extractor: Vec<String>,
+        /// Rule sets, comma separated; each is `default`, `default+reassoc`, … .
+        #[arg(long, default_value = "default", value_delimiter = ',')]
+        rules: Vec<String>,
+        /// Targets, comma separated.
+        #[arg(long, default_value = "x86_64,aarch64", value_delimiter = ',')]
+        target: Vec<String>,
+        /// Skip the interpreter checks (run lines and random inputs).
+        #[arg(long)]
+        no_semantics: bool,
+        /// Random inputs per function for the differential check.
+        #[arg(long, default_value_t = 8)]
+        random_inputs: usize,
+        /// Print one row per function, not only totals.
+        #[arg(long)]
+        per_function: bool,
+        /// Write every row to this file, as JSON lines or CSV (by extension:
+        /// `.json`/`.jsonl` or `.csv`).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Output format on standard output.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Optimise every function of a `.clif` file and write the result as
+    /// CLIF text, in the same order and under the same names.
+    Optimize {
+        /// Input `.clif` file.
+        input: PathBuf,
+        /// Output file (`-` for standard output).
+        #[arg(short, long, default_value = "-")]
+        output: String,
+        #[command(flatten)]
+        common: Common,
+        /// Target whose verifier flags apply.
+        #[arg(long, default_value = "x86_64")]
+        target: String,
+        /// Extractor.
+        #[arg(long, default_value = "cranelift")]
+        extractor: String,
+        /// Rule set (`default`, `default+reassoc`, …).
+        #[arg(long, default_value = "default")]
+        rules: String,
+    },
+}
+
+/// Settings shared by the commands.
+#[derive(clap::Args, Debug)]
+struct Common {
+    /// Maximum saturation iterations.
+    #[arg(long, default_value_t = Limits::default().iterations)]
+    max_iterations: usize,
+    /// Maximum e-nodes during saturation.
+    #[arg(long, default_value_t = Limits::default().nodes)]
+    max_nodes: usize,
+    /// Maximum saturation time per function, in milliseconds.
+    #[arg(long, default_value_t = Limits::default().time.as_millis() as u64)]
+    max_millis: u64,
+    /// Refuse functions with more CLIF instructions than this.
+    #[arg(long, default_value_t = Settings::default().max_insts)]
+    max_insts: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+}
+
+impl Common {
+    fn settings(&self) -> Settings {
+        Settings {
+            limits: Limits {
+                iterations: self.max_iterations,
+                nodes: self.max_nodes,
+                time: Duration::from_millis(self.max_millis),
+            },
+            max_insts: self.max_insts,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// Human-readable tables.
+    Table,
+    /// One JSON object per row.
+    Json,
+    /// CSV with a header.
+    Csv,
+}
+
+/// Entry point; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("regpress: error: {}", one_line(&format!("{e:#}")));
+            1
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Compare {
+            paths,
+            common,
+            extractor,
+            rules,
+            target,
+            no_semantics,
+            random_inputs,
+            per_function,
+            output,
+            format,
+        } => {
+            if let Some(j) = common.jobs {
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(j)
+                    .build_global();
+            }
+            let files = load(&paths)?;
+            let extractors = extractor
+                .iter()
+                .map(|e| {
+                    extract::by_name(e).ok_or_else(|| {
+                        anyhow!(
+                            "unknown extractor `{e}` (expected one of {})",
+                            EXTRACTORS.join(", ")
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let rule_sets = rules
+                .iter()
+                .map(|r| RuleSet::parse(r).map_err(|e| anyhow!(e)))
+                .collect::<Result<Vec<_>>>()?;
+            for t in &target {
+                if !TARGETS.contains(&t.as_str()) {
+                    bail!("unknown target `{t}` (expected {})", TARGETS.join(", "));
+                }
+            }
+            let config = Config {
+                targets: target,
+                extractors,
+                rule_sets,
+                settings: common.settings(),
+                random_inputs,
+                semantics: !no_semantics,
+            };
+            let rows = compare_all(&files, &config)?;
+            if let Some(path) = &output {
+                write_rows(path, &rows)?;
+            }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            match format {
+                Format::Table => {
+                    if per_function {
+                        print_rows(&mut out, &rows)?;
+                    }
+                    print_totals(&mut out, &rows)?;
+                }
+                Format::Json => {
+                    for r in &rows {
+                        writeln!(out, "{}", serde_json::to_string(r)?)?;
+                    }
+                }
+                Format::Csv => write_csv(&mut out, &rows)?,
+            }
+            let failures = rows
+                .iter()
+                .filter(|r| r.error.as_deref().is_some_and(is_semantic_failure))
+                .count();
+            if failures > 0 {
+                eprintln!("regpress: {failures} outputs failed a semantic check");
+                return Ok(2);
+            }
+            Ok(0)
+        }
+        Command::Optimize {
+            input,
+            output,
+            common,
+            target,
+            extractor,
+            rules,
+        } => {
+            let file = corpus::load_file(&input)?;
+            let isa = crate::validate::codegen::build_isa(&target, "none")?;
+            let ex = extract::by_name(&extractor).ok_or_else(|| {
+                anyhow!(
+                    "unknown extractor `{extractor}` (expected one of {})",
+                    EXTRACTORS.join(", ")
+                )
+            })?;
+            let set = RuleSet::parse(&rules).map_err(|e| anyhow!(e))?;
+            let rules = set.rules();
+            let settings = common.settings();
+            let mut text = String::new();
+            for func in &file.functions {
+                let out = pipeline::optimize(func, &*isa, &*ex, &rules, &settings)
+                    .map_err(|e| anyhow!("{}: {e}", file.path))?;
+                if let Some(why) = &out.report.fallback {
+                    eprintln!("regpress: warning: {}: kept the input: {why}", func.name);
+                }
+                text.push_str(&out.func.display().to_string());
+                text.push('\n');
+            }
+            if output == "-" {
+                print!("{text}");
+            } else {
+                std::fs::write(&output, text).with_context(|| format!("writing {output}"))?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Is this row error a wrong result (as opposed to a refusal)?
+pub fn is_semantic_failure(e: &str) -> bool {
+    e.starts_with("differential mismatch") || e.starts_with("run line failed")
+}
+
+fn load(paths: &[PathBuf]) -> Result<Vec<CorpusFile>> {
+    if paths.is_empty() {
+        return Ok(corpus::builtin());
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        let list = corpus::clif_files(p)?;
+        if list.is_empty() {
+            bail!("{}: no .clif files found", p.display());
+        }
+        for f in list {
+            files.push(corpus::load_file(&f)?);
+        }
+    }
+    Ok(files)
+}
+
+fn compare_all(files: &[CorpusFile], config: &Config) -> Result<Vec<Row>> {
+    let isas = config
+        .targets
+        .iter()
+        .map(|t| Isas::new(t))
+        .collect::<Result<Vec<_>>>()?;
+    let rules: Vec<_> = config.rule_sets.iter().map(|s| (*s, s.rules())).collect();
+    let jobs: Vec<(usize, usize, usize)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| (0..f.functions.len()).map(move |i| (fi, i)))
+        .flat_map(|(fi, i)| (0..isas.len()).map(move |t| (fi, i, t)))
+        .collect();
+    let bar = ProgressBar::new(jobs.len() as u64).with_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} functions×targets ({eta})",
+        )
+        .expect("valid template"),
+    );
+    if jobs.len() < 20 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let prev_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut rows: Vec<Row> = jobs
+        .par_iter()
+        .progress_with(bar)
+        .flat_map_iter(|&(fi, i, t)| {
+            compare::compare_function(&files[fi], i, &isas[t], config, &rules)
+        })
+        .collect();
+    std::panic::set_hook(prev_hook);
+    rows.sort_by(|a, b| {
+        (a.target.as_str(), a.file.as_str(), a.function.as_str()).cmp(&(
+            b.target.as_str(),
+            b.file.as_str(),
+            b.function.as_str(),
+        ))
+    });
+    Ok(rows)
+}
+
+fn write_rows(path: &PathBuf, rows: &[Row]) -> Result<()> {
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => write_csv(&mut f, rows)?,
+        _ => {
+            for r in rows {
+                writeln!(f, "{}", serde_json::to_string(r)?)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_csv(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+    writeln!(
+        out,
+        "file,function,target,variant,spills,reloads,moves,insts,bytes,spill_slots,frame_size,run_passed,run_total,diff_compared,extract_micros,fallback,error"
+    )?;
+    for r in rows {
+        let m = r.metrics.unwrap_or_default();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv(&r.file),
+            csv(&r.function),
+            r.target,
+            r.variant,
+            m.spills,
+            m.reloads,
+            m.moves,
+            m.insts,
+            m.bytes,
+            m.spill_slots,
+            m.frame_size,
+            r.run_passed,
+            r.run_total,
+            r.diff_compared,
+            r.extract_micros,
+            csv(r.fallback.as_deref().unwrap_or("")),
+            csv(r.error.as_deref().unwrap_or(""))
+        )?;
+    }
+    Ok(())
+}
+
+fn csv(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn print_rows(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+    writeln!(
+        out,
+        "{:<44} {:<8} {:<28} {:>7} {:>7} {:>7} {:>8} {:>8} {:>6}",
+        "function", "target", "variant", "spills", "reloads", "moves", "insts", "bytes", "frame"
+    )?;
+    for r in rows {
+        let name = format!("{}:{}", short(&r.file), r.function);
+        match (&r.metrics, &r.error) {
+            (Some(m), None) => writeln!(
+                out,
+                "{:<44} {:<8} {:<28} {:>7} {:>7} {:>7} {:>8} {:>8} {:>6}",
+                name,
+                r.target,
+                r.variant,
+                m.spills,
+                m.reloads,
+                m.moves,
+                m.insts,
+                m.bytes,
+                m.frame_size
+            )?,
+            (_, e) => writeln!(
+                out,
+                "{:<44} {:<8} {:<28} error: {}",
+                name,
+                r.target,
+                r.variant,
+                e.as_deref().unwrap_or("no metrics")
+            )?,
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+fn short(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Totals per (target, variant) over the functions every variant compiled.
+pub fn totals(rows: &[Row]) -> BTreeMap<(String, String), (CodeMetrics, usize)> {
+    // Only functions measured by every variant of their target count, so the
+    // totals compare like with like.
+    let mut by_func: BTreeMap<(String, String, String), Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        by_func
+            .entry((r.target.clone(), r.file.clone(), r.function.clone()))
+            .or_default()
+            .push(r);
+    }
+    let mut out: BTreeMap<(String, String), (CodeMetrics, usize)> = BTreeMap::new();
+    for group in by_func.values() {
+        if group.len() < 2 || group.iter().any(|r| r.metrics.is_none()) {
+            continue;
+        }
+        for r in group {
+            let e = out
+                .entry((r.target.clone(), r.variant.clone()))
+                .or_default();
+            e.0 += r.metrics.unwrap();
+            e.1 += 1;
+        }
+    }
+    out
+}
+
+fn print_totals(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+    let t = totals(rows);
+    writeln!(
+        out,
+        "| target | variant | functions | spills | reloads | spills+reloads | moves | insts | bytes | frame | vs speed: s+r | vs speed: insts |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|")?;
+    for ((target, variant), (m, n)) in &t {
+        let base = t.get(&(target.clone(), CRANELIFT_SPEED.to_string()));
+        let ratio = |a: u64, b: u64| {
+            if b == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.3}", a as f64 / b as f64)
+            }
+        };
+        let (rs, ri) = match base {
+            Some((b, _)) => (
+                ratio(m.spills_reloads(), b.spills_reloads()),
+                ratio(m.insts, b.insts),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        writeln!(
+            out,
+            "| {target} | {variant} | {n} | {} | {} | {} | {} | {} | {} | {} | {rs} | {ri} |",
+            m.spills,
+            m.reloads,
+            m.spills_reloads(),
+            m.moves,
+            m.insts,
+            m.bytes,
+            m.frame_size
+        )?;
+    }
+    let errors: Vec<&Row> = rows.iter().filter(|r| r.error.is_some()).collect();
+    let fallbacks = rows.iter().filter(|r| r.fallback.is_some()).count();
+    let run_total: usize = rows
+        .iter()
+        .filter(|r| r.variant != CRANELIFT_SPEED)
+        .map(|r| r.run_total)
+        .sum();
+    let run_passed: usize = rows
+        .iter()
+        .filter(|r| r.variant != CRANELIFT_SPEED)
+        .map(|r| r.run_passed)
+        .sum();
+    writeln!(
+        out,
+        "\nrun lines passed on our outputs: {run_passed}/{run_total}; fallbacks: {fallbacks}; rows with errors: {}",
+        errors.len()
+    )?;
+    for r in errors.iter().take(10) {
+        writeln!(
+            out,
+            "  {}:{} [{} {}]: {}",
+            short(&r.file),
+            r.function,
+            r.target,
+            r.variant,
+            r.error.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! Corpora: CLIF files from disk or built in, with their `; run:` lines.
+
+use anyhow::{anyhow, Result};
+use cranelift_codegen::ir::Function;
+use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
+use std::path::{Path, PathBuf};
+
+/// One parsed `.clif` file.
+pub struct CorpusFile {
+    /// Where it came from (a path, or `builtin:NAME`).
+    pub path: String,
+    /// Its functions, in order.
+    pub functions: Vec<Function>,
+    /// The run commands of each function.
+    pub run_commands: Vec<Vec<RunCommand>>,
+    /// Does the file say `test interpret` or `test run`?
+    pub runnable: bool,
+}
+
+/// The kernels shipped with regpress (see `extractor/kernels/`).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("blake3.clif", include_str!("../kernels/blake3.clif")),
+    ("chacha20.clif", include_str!("../kernels/chacha20.clif")),
+    ("keccak.clif", include_str!("../kernels/keccak.clif")),
+    ("sha256.clif", include_str!("../kernels/sha256.clif")),
+    ("pressure.clif", include_str!("../kernels/pressure.clif")),
+];
+
+/// Parse CLIF text. Errors are one line: `PATH:LINE: message`.
+pub fn parse(path: &str, text: &str) -> Result<CorpusFile> {
+    let test = parse_test(text, ParseOptions::default())
+        .map_err(|e| anyhow!("{path}:{}: {}", e.location.line_number, e.message))?;
+    let runnable = test
+        .commands
+        .iter()
+        .any(|c| c.command == "interpret" || c.command == "run");
+    let mut functions = Vec::new();
+    let mut run_commands = Vec::new();
+    for (func, details) in test.functions {
+        let cmds = details
+            .comments
+            .iter()
+            .filter_map(|c| parse_run_command(c.text, &func.signature).ok().flatten())
+            .collect();
+        run_commands.push(cmds);
+        functions.push(func);
+    }
+    Ok(CorpusFile {
+        path: path.to_string(),
+        functions,
+        run_commands,
+        runnable,
+    })
+}
+
+/// The built-in kernels.
+pub fn builtin() -> Vec<CorpusFile> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            parse(&format!("builtin:{name}"), text).expect("built-in kernels parse")
+        })
+        .collect()
+}
+
+/// Every `.clif` file under `path` (a file or a directory), sorted.
+pub fn clif_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| anyhow!("{}: {e}", dir.display()))? {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "clif") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Read and parse one file.
+pub fn load_file(path: &Path) -> Result<CorpusFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    parse(&path.display().to_string(), &text)
+}
+
+/// `../shared/corpus` relative to the workspace, if present.
+pub fn shared_corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    p.is_dir().then_some(p)
+}

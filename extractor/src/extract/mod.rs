@@ -1,0 +1,230 @@
+//! Extraction: choose one node per needed class.
+//!
+//! Every extractor implements the one small [`Extractor`] trait and returns a
+//! [`Choice`]; [`Choice::check`] validates any choice the same way, whoever
+//! made it (the spirit of regalloc2's checker and of extraction-gym's
+//! driver).
+
+pub mod cranelift;
+
+use crate::graph::{ClassId, ExtractionGraph, NodeId};
+use std::fmt;
+
+/// One chosen node per class, or `None` for classes nobody needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    chosen: Vec<Option<NodeId>>,
+}
+
+/// Why a choice is not well formed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChoiceError {
+    /// A root class has no chosen node.
+    #[error("root class {0:?} has no chosen node")]
+    RootUnchosen(ClassId),
+    /// A chosen node's child class has no chosen node.
+    #[error("class {child:?}, a child of chosen node {node:?}, has no chosen node")]
+    ChildUnchosen {
+        /// The chosen node.
+        node: NodeId,
+        /// Its unchosen child.
+        child: ClassId,
+    },
+    /// A chosen node is not in the class it was chosen for.
+    #[error("node {0:?} chosen for a class it does not belong to")]
+    WrongClass(NodeId),
+    /// Following chosen nodes from a root comes back to a class.
+    #[error("the choice is cyclic through class {0:?}")]
+    Cycle(ClassId),
+}
+
+impl Choice {
+    /// An empty choice for a graph.
+    pub fn new(graph: &ExtractionGraph) -> Self {
+        Choice {
+            chosen: vec![None; graph.num_classes()],
+        }
+    }
+
+    /// The node chosen for a class.
+    pub fn get(&self, c: ClassId) -> Option<NodeId> {
+        self.chosen[c.index()]
+    }
+
+    /// Choose a node for a class.
+    pub fn set(&mut self, c: ClassId, n: NodeId) {
+        self.chosen[c.index()] = Some(n);
+    }
+
+    /// Forget the choice for a class.
+    pub fn clear(&mut self, c: ClassId) {
+        self.chosen[c.index()] = None;
+    }
+
+    /// Keep only the classes reachable from the roots through chosen nodes.
+    pub fn prune(&mut self, graph: &ExtractionGraph) {
+        let mut keep = vec![false; graph.num_classes()];
+        let mut stack: Vec<ClassId> = graph.roots.clone();
+        while let Some(c) = stack.pop() {
+            if std::mem::replace(&mut keep[c.index()], true) {
+                continue;
+            }
+            if let Some(n) = self.get(c) {
+                stack.extend(graph.children(n).iter().copied());
+            }
+        }
+        for (i, k) in keep.into_iter().enumerate() {
+            if !k {
+                self.chosen[i] = None;
+            }
+        }
+    }
+
+    /// Check the choice is well formed: roots chosen, every reachable child
+    /// chosen, nodes in their classes, and no cycle.
+    pub fn check(&self, graph: &ExtractionGraph) -> Result<(), ChoiceError> {
+        #[derive(Copy, Clone, PartialEq)]
+        enum Mark {
+            New,
+            Open,
+            Done,
+        }
+        let mut mark = vec![Mark::New; graph.num_classes()];
+        for &root in &graph.roots {
+            if self.get(root).is_none() {
+                return Err(ChoiceError::RootUnchosen(root));
+            }
+            // Iterative DFS; `true` marks the exit event of a class.
+            let mut stack = vec![(root, false)];
+            while let Some((c, exit)) = stack.pop() {
+                if exit {
+                    mark[c.index()] = Mark::Done;
+                    continue;
+                }
+                match mark[c.index()] {
+                    Mark::Done => continue,
+                    Mark::Open => return Err(ChoiceError::Cycle(c)),
+                    Mark::New => {}
+                }
+                mark[c.index()] = Mark::Open;
+                stack.push((c, true));
+                let n = self.get(c).expect("pushed classes are chosen");
+                if graph.class_of(n) != c {
+                    return Err(ChoiceError::WrongClass(n));
+                }
+                for &child in graph.children(n) {
+                    if self.get(child).is_none() {
+                        return Err(ChoiceError::ChildUnchosen { node: n, child });
+                    }
+                    match mark[child.index()] {
+                        Mark::Open => return Err(ChoiceError::Cycle(child)),
+                        Mark::New => stack.push((child, false)),
+                        Mark::Done => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The chosen classes reachable from the roots, children before parents.
+    /// The choice must be well formed.
+    pub fn topo_order(&self, graph: &ExtractionGraph) -> Vec<ClassId> {
+        let mut seen = vec![false; graph.num_classes()];
+        let mut order = Vec::new();
+        for &root in &graph.roots {
+            let mut stack = vec![(root, false)];
+            while let Some((c, exit)) = stack.pop() {
+                if exit {
+                    order.push(c);
+                    continue;
+                }
+                if std::mem::replace(&mut seen[c.index()], true) {
+                    continue;
+                }
+                stack.push((c, true));
+                if let Some(n) = self.get(c) {
+                    for &child in graph.children(n).iter().rev() {
+                        if !seen[child.index()] {
+                            stack.push((child, false));
+                        }
+                    }
+                }
+            }
+        }
+        order
+    }
+}
+
+/// Anything that turns an extraction graph into a choice.
+pub trait Extractor: Send + Sync {
+    /// The name used on the command line and in reports.
+    fn name(&self) -> &'static str;
+
+    /// Choose. The result must pass [`Choice::check`].
+    fn extract(&self, graph: &ExtractionGraph) -> Choice;
+}
+
+/// The names of every extractor, in report order.
+pub const EXTRACTORS: &[&str] = &["cranelift"];
+
+/// Look up an extractor by name.
+pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
+    match name {
+        "cranelift" => Some(Box::new(cranelift::CraneliftExtractor)),
+        _ => None,
+    }
+}
+
+/// A choice that always exists and is always acyclic: each class takes the
+/// first node (in bottom-up resolution order) whose children are all
+/// resolved. Extractors fall back on it for classes they cannot cost.
+pub fn first_resolvable(graph: &ExtractionGraph) -> Choice {
+    let mut choice = Choice::new(graph);
+    let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); graph.num_classes()];
+    let mut pending: Vec<u32> = vec![0; graph.num_nodes()];
+    let mut ready: Vec<NodeId> = Vec::new();
+    for c in graph.classes() {
+        for n in graph.nodes(c) {
+            let kids = graph.children(n);
+            let mut distinct: Vec<ClassId> = kids.to_vec();
+            distinct.sort();
+            distinct.dedup();
+            pending[n.index()] = distinct.len() as u32;
+            for k in distinct {
+                parents[k.index()].push(n);
+            }
+            if pending[n.index()] == 0 {
+                ready.push(n);
+            }
+        }
+    }
+    let mut i = 0;
+    while i < ready.len() {
+        let n = ready[i];
+        i += 1;
+        let c = graph.class_of(n);
+        if choice.get(c).is_some() {
+            continue;
+        }
+        choice.set(c, n);
+        for &p in &parents[c.index()] {
+            pending[p.index()] -= 1;
+            if pending[p.index()] == 0 {
+                ready.push(p);
+            }
+        }
+    }
+    choice
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, n) in self.chosen.iter().enumerate() {
+            if let Some(n) = n {
+                writeln!(f, "c{i} -> n{}", n.0)?;
+            }
+        }
+        Ok(())
+    }
+}

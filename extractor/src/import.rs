@@ -1,0 +1,188 @@
+//! Import: a CLIF function becomes a *skeleton* plus an e-graph of pure values.
+//!
+//! The split follows Cranelift's mid-end (`is_pure_for_egraph`): an
+//! instruction is pure when it has exactly one result and neither loads
+//! (unless the load is `readonly notrap can_move`), stores, traps, calls,
+//! branches nor has other side effects. Pure instructions leave the layout
+//! and live only in the e-graph; everything else stays where it was, in its
+//! block and order. Skeleton results and block parameters enter the e-graph
+//! as [`Op::Value`] leaves, so pure values can use them.
+//!
+//! Because e-graph insertion hash-conses, identical pure instructions
+//! anywhere in the function land in one class. That is global value
+//! numbering; elaboration later decides where (and how often) each class is
+//! computed so that every use is dominated by a definition.
+
+use crate::lang::{is_transparent_format, ClifEGraph, ClifNode, Op};
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::entity::packed_option::ReservedValue;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::instructions::InstructionFormat;
+use cranelift_codegen::ir::{Function, Inst, InstructionData, Opcode, Value, ValueDef};
+use egg::Id;
+use std::collections::HashMap;
+
+/// A function split into its skeleton and the e-graph of its pure values.
+pub struct Imported {
+    /// The function with every pure instruction removed from the layout.
+    /// Skeleton instructions still name the original values; elaboration
+    /// rewrites their operands.
+    pub skeleton: Function,
+    /// The e-graph of pure values.
+    pub egraph: ClifEGraph,
+    /// The e-class of every value the function defines (params, skeleton
+    /// results and pure results). Not canonical: call `egraph.find`.
+    pub value_class: HashMap<Value, Id>,
+    /// What the importer saw.
+    pub stats: ImportStats,
+}
+
+/// Counts from import.
+#[derive(Copy, Clone, Debug, Default, serde::Serialize)]
+pub struct ImportStats {
+    /// Pure instructions moved into the e-graph.
+    pub pure: usize,
+    /// Of those, the ones the rules cannot see into (opaque templates).
+    pub opaque: usize,
+    /// Instructions left in the skeleton.
+    pub skeleton: usize,
+}
+
+/// Mirror of Cranelift's `is_pure_for_egraph`.
+pub fn is_pure(func: &Function, inst: Inst) -> bool {
+    let data = &func.dfg.insts[inst];
+    let op = data.opcode();
+    let is_pure_load = match *data {
+        InstructionData::Load {
+            opcode: Opcode::Load,
+            flags,
+            ..
+        } => {
+            let flags = &func.dfg.mem_flags[flags];
+            flags.readonly() && flags.notrap() && flags.can_move()
+        }
+        _ => false,
+    };
+    let trivially_effectful = op.is_call()
+        || op.is_branch()
+        || op.is_terminator()
+        || op.is_return()
+        || op.can_trap()
+        || op.other_side_effects()
+        || op.can_store();
+    let one_result = func.dfg.inst_results(inst).len() == 1;
+    // Formats holding a value list cannot be templated; none is pure today,
+    // but keep them in the skeleton should that change.
+    let fixed_args = !matches!(
+        op.format(),
+        InstructionFormat::Call
+            | InstructionFormat::CallIndirect
+            | InstructionFormat::MultiAry
+            | InstructionFormat::TryCall
+            | InstructionFormat::TryCallIndirect
+            | InstructionFormat::Jump
+            | InstructionFormat::Brif
+            | InstructionFormat::BranchTable
+    );
+    one_result && fixed_args && (is_pure_load || (!op.can_load() && !trivially_effectful))
+}
+
+/// Split `func` (which must have no unreachable blocks) into a skeleton and
+/// an e-graph.
+pub fn import(func: &Function) -> Imported {
+    let mut skeleton = func.clone();
+    let cfg = ControlFlowGraph::with_function(&skeleton);
+    let domtree = DominatorTree::with_function(&skeleton, &cfg);
+    let mut egraph = ClifEGraph::default();
+    let mut value_class = HashMap::new();
+    let mut stats = ImportStats::default();
+    let mut pure_insts = Vec::new();
+
+    // Reverse post-order visits every definition before its uses (SSA
+    // dominance), except block params, which we add as we enter each block.
+    let rpo: Vec<_> = domtree.cfg_rpo().copied().collect();
+    for &block in &rpo {
+        for &param in skeleton.dfg.block_params(block) {
+            let id = add_leaf(&mut egraph, &skeleton, param);
+            value_class.insert(param, id);
+        }
+        for inst in skeleton.layout.block_insts(block) {
+            if is_pure(&skeleton, inst) {
+                let (node, opaque) = pure_node(&mut egraph, &skeleton, inst, &value_class);
+                let id = egraph.add(node);
+                value_class.insert(skeleton.dfg.first_result(inst), id);
+                pure_insts.push(inst);
+                stats.pure += 1;
+                stats.opaque += opaque as usize;
+            } else {
+                for &r in skeleton.dfg.inst_results(inst) {
+                    let id = add_leaf(&mut egraph, &skeleton, r);
+                    value_class.insert(r, id);
+                }
+                stats.skeleton += 1;
+            }
+        }
+    }
+    for inst in pure_insts {
+        skeleton.layout.remove_inst(inst);
+    }
+    egraph.rebuild();
+    Imported {
+        skeleton,
+        egraph,
+        value_class,
+        stats,
+    }
+}
+
+/// Add an [`Op::Value`] leaf for a value computed outside the e-graph.
+fn add_leaf(egraph: &mut ClifEGraph, func: &Function, v: Value) -> Id {
+    let ty = egraph.add(ClifNode::leaf(Op::Type(func.dfg.value_type(v))));
+    egraph.add(ClifNode::new(Op::Value(v), [ty]))
+}
+
+/// The e-node for a pure instruction; the flag says whether it is opaque.
+fn pure_node(
+    egraph: &mut ClifEGraph,
+    func: &Function,
+    inst: Inst,
+    value_class: &HashMap<Value, Id>,
+) -> (ClifNode, bool) {
+    let data = func.dfg.insts[inst];
+    let op = data.opcode();
+    let ctrl = func.dfg.ctrl_typevar(inst);
+    let mut children = vec![egraph.add(ClifNode::leaf(Op::Type(ctrl)))];
+    let transparent = is_transparent_format(op.format());
+    let node_op = if transparent {
+        match data {
+            InstructionData::UnaryImm { imm, .. } => {
+                children.push(egraph.add(ClifNode::leaf(Op::Int(imm.bits()))));
+            }
+            InstructionData::IntCompare { cond, .. } => {
+                children.push(egraph.add(ClifNode::leaf(Op::Cond(cond))));
+            }
+            _ => {}
+        }
+        Op::Inst(op)
+    } else {
+        let mut template = data;
+        let mut scratch = cranelift_codegen::ir::ValueListPool::new();
+        for a in template.arguments_mut(&mut scratch) {
+            *a = Value::reserved_value();
+        }
+        let t = egraph.analysis.templates.intern(template);
+        Op::Opaque(op, t)
+    };
+    for &arg in func.dfg.inst_args(inst) {
+        let arg = func.dfg.resolve_aliases(arg);
+        let id = *value_class.get(&arg).unwrap_or_else(|| {
+            panic!(
+                "{arg} used by {} before its definition was imported ({:?})",
+                func.dfg.display_inst(inst),
+                func.dfg.value_def(arg) as ValueDef
+            )
+        });
+        children.push(id);
+    }
+    (ClifNode::new(node_op, children), !transparent)
+}

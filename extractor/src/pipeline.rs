@@ -1,0 +1,196 @@
+//! The whole pipeline for one function:
+//! CLIF → skeleton + e-graph → saturation → extraction graph → choice →
+//! elaborated CLIF → verifier.
+//!
+//! Any internal failure after import (an ill-formed choice, an elaboration
+//! that cannot place a value, a verifier error) falls back to the prepared
+//! input function and says so in the report: a limit or a bug costs
+//! optimisation, never correctness.
+
+use crate::elaborate::elaborate;
+use crate::extract::Extractor;
+use crate::graph::ExtractionGraph;
+use crate::import::{import, ImportStats};
+use crate::rules::{saturate, Limits, Rule, SaturationReport};
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::Context;
+use std::time::{Duration, Instant};
+
+/// Why a function was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PipelineError {
+    /// The function has no blocks (Cranelift's verifier accepts it, its
+    /// compiler panics).
+    #[error("function {0} has no blocks")]
+    NoBlocks(String),
+    /// The input does not verify.
+    #[error("function {name} does not verify: {message}")]
+    Invalid {
+        /// Function name.
+        name: String,
+        /// First verifier error.
+        message: String,
+    },
+    /// Larger than the configured instruction limit.
+    #[error("function {name} has {insts} instructions, over the limit of {limit}")]
+    TooLarge {
+        /// Function name.
+        name: String,
+        /// Its instruction count.
+        insts: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Settings for one run of the pipeline.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Saturation bounds.
+    pub limits: Limits,
+    /// Refuse functions with more instructions than this.
+    pub max_insts: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            limits: Limits::default(),
+            max_insts: 1_000_000,
+        }
+    }
+}
+
+/// What happened to one function.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Report {
+    /// Import counts.
+    pub import: ImportStats,
+    /// Saturation.
+    pub saturation: SaturationReport,
+    /// Extraction graph size.
+    pub graph_classes: usize,
+    /// Extraction graph size.
+    pub graph_nodes: usize,
+    /// Time spent extracting.
+    pub extract_time: Duration,
+    /// If the pipeline fell back to its input, why.
+    pub fallback: Option<String>,
+}
+
+/// The optimised function and its report.
+pub struct Optimized {
+    /// The output.
+    pub func: Function,
+    /// What happened.
+    pub report: Report,
+}
+
+/// Check that `func` can enter the pipeline.
+pub fn check_input(
+    func: &Function,
+    isa: &dyn TargetIsa,
+    settings: &Settings,
+) -> Result<(), PipelineError> {
+    let name = func.name.to_string();
+    if func.layout.entry_block().is_none() {
+        return Err(PipelineError::NoBlocks(name));
+    }
+    let insts = func.dfg.num_insts();
+    if insts > settings.max_insts {
+        return Err(PipelineError::TooLarge {
+            name,
+            insts,
+            limit: settings.max_insts,
+        });
+    }
+    cranelift_codegen::verify_function(func, isa).map_err(|errs| PipelineError::Invalid {
+        name,
+        message: errs
+            .0
+            .first()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+/// The steps Cranelift's `Context::optimize` runs before its e-graph pass,
+/// at every opt level: unreachable-code elimination, constant-phi removal,
+/// alias resolution. We also run its alias analysis (redundant-load
+/// elimination), which Cranelift runs inside the e-graph pass.
+pub fn prepare(func: &Function, isa: &dyn TargetIsa) -> Function {
+    let mut ctx = Context::for_function(func.clone());
+    ctx.compute_cfg();
+    ctx.compute_domtree();
+    // These only fail on verifier errors, which `check_input` excluded.
+    let _ = ctx.eliminate_unreachable_code(isa);
+    let _ = ctx.remove_constant_phis(isa);
+    ctx.func.dfg.resolve_all_aliases();
+    ctx.compute_cfg();
+    ctx.compute_domtree();
+    let _ = ctx.replace_redundant_loads();
+    ctx.func.dfg.resolve_all_aliases();
+    ctx.func
+}
+
+/// Optimise one function.
+pub fn optimize(
+    func: &Function,
+    isa: &dyn TargetIsa,
+    extractor: &dyn Extractor,
+    rules: &[Rule],
+    settings: &Settings,
+) -> Result<Optimized, PipelineError> {
+    check_input(func, isa, settings)?;
+    let prepared = prepare(func, isa);
+    let mut imported = import(&prepared);
+    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
+        .map(|v| imported.value_class[&v])
+        .collect();
+    let egraph = std::mem::take(&mut imported.egraph);
+    let (egraph, saturation) = saturate(egraph, rules, &settings.limits);
+    imported.egraph = egraph;
+    let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+    let t = Instant::now();
+    let choice = extractor.extract(&graph);
+    let extract_time = t.elapsed();
+    let mut report = Report {
+        import: imported.stats,
+        saturation,
+        graph_classes: graph.num_classes(),
+        graph_nodes: graph.num_nodes(),
+        extract_time,
+        fallback: None,
+    };
+    let result = choice
+        .check(&graph)
+        .map_err(|e| format!("extractor {}: {e}", extractor.name()))
+        .and_then(|()| elaborate(&imported, &graph, &choice).map_err(|e| e.to_string()))
+        .and_then(|out| {
+            cranelift_codegen::verify_function(&out, isa)
+                .map(|()| out)
+                .map_err(|e| format!("output does not verify: {e}"))
+        });
+    let func = match result {
+        Ok(out) => out,
+        Err(reason) => {
+            report.fallback = Some(reason);
+            prepared
+        }
+    };
+    Ok(Optimized { func, report })
+}
+
+/// Every value a skeleton instruction uses (including branch arguments).
+fn skeleton_operands(func: &Function) -> impl Iterator<Item = cranelift_codegen::ir::Value> + '_ {
+    func.layout.blocks().flat_map(move |b| {
+        func.layout
+            .block_insts(b)
+            .flat_map(move |i| func.dfg.inst_values(i).map(|v| func.dfg.resolve_aliases(v)))
+    })
+}

@@ -1,0 +1,8 @@
+//! The `shifts` family.
+
+use super::Rule;
+
+/// The rewrites of this family.
+pub fn rules() -> Vec<Rule> {
+    Vec::new()
+}
