@@ -739,6 +739,3 @@ fn fp8_imm(ty: Type, bits: u64) -> bool {
         (0.0..16.0).contains(&m) && m.fract() == 0.0
     })
 }
-
-#[allow(dead_code)]
-const _T: [Type; 2] = [I8, I16];

@@ -28,7 +28,7 @@
 //! mid-end does not rewrite the case) and measured by [`crate::backend`]:
 //! instructions are the instruction lines of the vcode disassembly, bytes the
 //! length of the finished code buffer. Prediction comes from
-//! [`CostModel::lower_pattern`]. When Cranelift's lowering changes, this
+//! [`crate::CostModel::lower_pattern`]. When Cranelift's lowering changes, this
 //! comparison — and `tests/calibration.rs` — shows it.
 
 use crate::backend::{self, Measurement};

@@ -229,17 +229,9 @@ pub trait CostModel: Send + Sync {
 /// Shared implementation of [`CostModel::lower_pattern`]; returns the
 /// lowering and a cost whose latency follows the tree's critical path.
 fn lower_pattern_with<M: CostModel + ?Sized>(m: &M, expr: &Expr) -> (Lowering, Cost) {
-    let Expr::Node {
-        opcode,
-        ty,
-        imm,
-        cond,
-        args,
-    } = expr
-    else {
+    let Expr::Node { args, .. } = expr else {
         return (Lowering::new(), Cost::ZERO);
     };
-    let _ = (opcode, ty, imm, cond);
     let mut node = expr.shape().expect("node");
     // Decide operand shapes, left to right.
     let mut pending: Vec<&Expr> = Vec::new();

@@ -16,6 +16,8 @@
 //! * [`calibrate`] measures the model against Cranelift's real backends.
 //! * [`sources`] documents where latencies and throughputs come from.
 
+#![deny(missing_docs)]
+
 pub mod aarch64;
 pub mod backend;
 pub mod calibrate;

@@ -236,12 +236,11 @@ impl X86_64 {
                 OperandShape::FoldedShift { .. } | OperandShape::FoldedExtend { .. },
                 _,
             ) => {
-                let (s, o) = if matches!(rhs, OperandShape::Reg) {
-                    (&lhs, 0)
+                let s = if matches!(rhs, OperandShape::Reg) {
+                    &lhs
                 } else {
-                    (&rhs, 1)
+                    &rhs
                 };
-                let _ = o;
                 l.extend(self.folded_producer(ty, s));
                 l.push(mi(&name("lea"), rr_bytes(ty)));
             }
@@ -973,6 +972,3 @@ impl CostModel for X86_64 {
         }
     }
 }
-
-#[allow(dead_code)]
-const _TYPES: [Type; 2] = [I8, I64];
