@@ -158,11 +158,14 @@ fn run(cli: Cli) -> Result<i32> {
             output,
             format,
         } => {
+            // Deep recursion in the interpreter (recursive run tests) and in
+            // Cranelift on huge functions needs more than rayon's default
+            // stack.
+            let mut pool = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
             if let Some(j) = common.jobs {
-                let _ = rayon::ThreadPoolBuilder::new()
-                    .num_threads(j)
-                    .build_global();
+                pool = pool.num_threads(j);
             }
+            let _ = pool.build_global();
             let files = load(&paths)?;
             let extractors = extractor
                 .iter()

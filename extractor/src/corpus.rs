@@ -13,8 +13,10 @@ pub struct CorpusFile {
     pub functions: Vec<Function>,
     /// The run commands of each function.
     pub run_commands: Vec<Vec<RunCommand>>,
-    /// Does the file say `test interpret` or `test run`?
-    pub runnable: bool,
+    /// Does the file say `test interpret`? Only then are its run lines
+    /// meant for cranelift-interpreter (`test run` alone means native
+    /// execution, which may recurse deeper than an interpreter can).
+    pub interpret: bool,
 }
 
 /// The kernels shipped with regpress (see `extractor/kernels/`).
@@ -30,10 +32,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 pub fn parse(path: &str, text: &str) -> Result<CorpusFile> {
     let test = parse_test(text, ParseOptions::default())
         .map_err(|e| anyhow!("{path}:{}: {}", e.location.line_number, e.message))?;
-    let runnable = test
-        .commands
-        .iter()
-        .any(|c| c.command == "interpret" || c.command == "run");
+    let interpret = test.commands.iter().any(|c| c.command == "interpret");
     let mut functions = Vec::new();
     let mut run_commands = Vec::new();
     for (func, details) in test.functions {
@@ -49,7 +48,7 @@ pub fn parse(path: &str, text: &str) -> Result<CorpusFile> {
         path: path.to_string(),
         functions,
         run_commands,
-        runnable,
+        interpret,
     })
 }
 

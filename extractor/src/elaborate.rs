@@ -384,7 +384,7 @@ impl Elaborator<'_> {
             k => unreachable!("type attribute expected, found {k:?}"),
         };
         let data = match node.op {
-            Op::Inst(op) => template(op, node.num_attributes(), |i| attr(i)),
+            Op::Inst(op) => template(op, node.num_attributes(), attr),
             Op::Opaque(_, t) => *egraph.analysis.templates.get(t),
             _ => unreachable!("live values are not placed"),
         };

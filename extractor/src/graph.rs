@@ -141,7 +141,7 @@ impl ExtractionGraph {
     }
 
     /// The nodes of a class.
-    pub fn nodes(&self, c: ClassId) -> impl Iterator<Item = NodeId> + ExactSizeIterator {
+    pub fn nodes(&self, c: ClassId) -> impl ExactSizeIterator<Item = NodeId> {
         let s = self.class_start[c.index()];
         let e = self.class_start[c.index() + 1];
         (s..e).map(NodeId)

@@ -46,6 +46,8 @@ pub struct ImportStats {
     pub opaque: usize,
     /// Instructions left in the skeleton.
     pub skeleton: usize,
+    /// Skeleton instructions removed because a dominating twin exists.
+    pub merged: usize,
 }
 
 /// Mirror of Cranelift's `is_pure_for_egraph`.
@@ -97,6 +99,8 @@ pub fn import(func: &Function) -> Imported {
     let mut value_class = HashMap::new();
     let mut stats = ImportStats::default();
     let mut pure_insts = Vec::new();
+    let mut merged = Vec::new();
+    let mut mergeable: HashMap<MergeKey, Vec<Inst>> = HashMap::new();
 
     // Reverse post-order visits every definition before its uses (SSA
     // dominance), except block params, which we add as we enter each block.
@@ -114,6 +118,23 @@ pub fn import(func: &Function) -> Imported {
                 pure_insts.push(inst);
                 stats.pure += 1;
                 stats.opaque += opaque as usize;
+            } else if let Some(prev) = merge_with(
+                &skeleton,
+                &domtree,
+                &mut egraph,
+                &value_class,
+                &mut mergeable,
+                inst,
+            ) {
+                // A dominating twin computes the same result or trap.
+                if let (Some(&r), Some(&p)) = (
+                    skeleton.dfg.inst_results(inst).first(),
+                    skeleton.dfg.inst_results(prev).first(),
+                ) {
+                    value_class.insert(r, value_class[&p]);
+                }
+                merged.push(inst);
+                stats.merged += 1;
             } else {
                 for &r in skeleton.dfg.inst_results(inst) {
                     let id = add_leaf(&mut egraph, &skeleton, r);
@@ -123,7 +144,7 @@ pub fn import(func: &Function) -> Imported {
             }
         }
     }
-    for inst in pure_insts {
+    for inst in pure_insts.into_iter().chain(merged) {
         skeleton.layout.remove_inst(inst);
     }
     egraph.rebuild();
@@ -185,4 +206,77 @@ fn pure_node(
         children.push(id);
     }
     (ClifNode::new(node_op, children), !transparent)
+}
+
+/// Key of a mergeable skeleton instruction: its template, controlling type
+/// and operand classes.
+type MergeKey = (InstructionData, cranelift_codegen::ir::Type, Vec<Id>);
+
+/// Cranelift's `is_mergeable_for_egraph`: at most one result, no memory
+/// access, and only idempotent side effects (a trap that a dominating twin
+/// would already have raised).
+fn is_mergeable(func: &Function, inst: Inst) -> bool {
+    let op = func.dfg.insts[inst].opcode();
+    let side_effect = op.is_call()
+        || op.is_branch()
+        || op.is_terminator()
+        || op.is_return()
+        || op.can_trap()
+        || op.other_side_effects()
+        || op.can_store();
+    func.dfg.inst_results(inst).len() <= 1
+        && !op.can_load()
+        && !op.can_store()
+        && (!side_effect || op.side_effects_idempotent())
+        && !matches!(
+            op.format(),
+            InstructionFormat::Call
+                | InstructionFormat::CallIndirect
+                | InstructionFormat::MultiAry
+                | InstructionFormat::TryCall
+                | InstructionFormat::TryCallIndirect
+                | InstructionFormat::Jump
+                | InstructionFormat::Brif
+                | InstructionFormat::BranchTable
+        )
+}
+
+/// Skeleton GVN: if `inst` is mergeable and an identical instruction on the
+/// same operand classes dominates it, return that instruction; otherwise
+/// remember `inst` for later twins.
+fn merge_with(
+    func: &Function,
+    domtree: &DominatorTree,
+    egraph: &mut ClifEGraph,
+    value_class: &HashMap<Value, Id>,
+    seen: &mut HashMap<MergeKey, Vec<Inst>>,
+    inst: Inst,
+) -> Option<Inst> {
+    if !is_mergeable(func, inst) {
+        return None;
+    }
+    let mut template = func.dfg.insts[inst];
+    let mut scratch = cranelift_codegen::ir::ValueListPool::new();
+    for a in template.arguments_mut(&mut scratch) {
+        *a = Value::reserved_value();
+    }
+    let args: Vec<Id> = func
+        .dfg
+        .inst_args(inst)
+        .iter()
+        .map(|&a| egraph.find(value_class[&func.dfg.resolve_aliases(a)]))
+        .collect();
+    let key = (template, func.dfg.ctrl_typevar(inst), args);
+    let block = func.layout.inst_block(inst).expect("in layout");
+    let twins = seen.entry(key).or_default();
+    // Blocks are visited in reverse post-order, so a dominating twin in the
+    // same block comes earlier in it.
+    let dominating = twins
+        .iter()
+        .copied()
+        .find(|&t| domtree.block_dominates(func.layout.inst_block(t).expect("in layout"), block));
+    if dominating.is_none() {
+        twins.push(inst);
+    }
+    dominating
 }

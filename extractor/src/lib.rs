@@ -43,4 +43,5 @@ pub mod import;
 pub mod lang;
 pub mod pipeline;
 pub mod rules;
+pub mod skeleton;
 pub mod validate;

@@ -69,6 +69,8 @@ pub struct Report {
     pub import: ImportStats,
     /// Saturation.
     pub saturation: SaturationReport,
+    /// Skeleton simplification.
+    pub skeleton: crate::skeleton::SkeletonStats,
     /// Extraction graph size.
     pub graph_classes: usize,
     /// Extraction graph size.
@@ -121,8 +123,15 @@ pub fn check_input(
 
 /// The steps Cranelift's `Context::optimize` runs before its e-graph pass,
 /// at every opt level: unreachable-code elimination, constant-phi removal,
-/// alias resolution. We also run its alias analysis (redundant-load
-/// elimination), which Cranelift runs inside the e-graph pass.
+/// alias resolution. Then Cranelift's alias analysis (redundant-load
+/// elimination and store-to-load forwarding).
+///
+/// Cranelift runs its alias analysis *inside* the e-graph pass, where load
+/// addresses have already been value-numbered: two loads from `p + 8`
+/// computed twice are the same load there. Run standalone on the input, the
+/// analysis would see two different address values. So we first give the
+/// function one round of GVN (import and elaborate, no rules), then run the
+/// analysis on that.
 pub fn prepare(func: &Function, isa: &dyn TargetIsa) -> Function {
     let mut ctx = Context::for_function(func.clone());
     ctx.compute_cfg();
@@ -131,11 +140,29 @@ pub fn prepare(func: &Function, isa: &dyn TargetIsa) -> Function {
     let _ = ctx.eliminate_unreachable_code(isa);
     let _ = ctx.remove_constant_phis(isa);
     ctx.func.dfg.resolve_all_aliases();
+    if let Some(gvn) = value_number(&ctx.func) {
+        if cranelift_codegen::verify_function(&gvn, isa).is_ok() {
+            ctx.func = gvn;
+        }
+    }
     ctx.compute_cfg();
     ctx.compute_domtree();
     let _ = ctx.replace_redundant_loads();
     ctx.func.dfg.resolve_all_aliases();
     ctx.func
+}
+
+/// One round of GVN: import and elaborate with Cranelift's extraction and no
+/// rules.
+fn value_number(func: &Function) -> Option<Function> {
+    let imported = import(func);
+    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
+        .map(|v| imported.value_class[&v])
+        .collect();
+    let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+    let choice = crate::extract::cranelift::CraneliftExtractor.extract(&graph);
+    choice.check(&graph).ok()?;
+    elaborate(&imported, &graph, &choice).ok()
 }
 
 /// Optimise one function.
@@ -149,12 +176,13 @@ pub fn optimize(
     check_input(func, isa, settings)?;
     let prepared = prepare(func, isa);
     let mut imported = import(&prepared);
-    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
-        .map(|v| imported.value_class[&v])
-        .collect();
     let egraph = std::mem::take(&mut imported.egraph);
     let (egraph, saturation) = saturate(egraph, rules, &settings.limits);
     imported.egraph = egraph;
+    let skeleton = crate::skeleton::simplify(&mut imported);
+    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
+        .map(|v| imported.value_class[&v])
+        .collect();
     let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
     let t = Instant::now();
     let choice = extractor.extract(&graph);
@@ -162,6 +190,7 @@ pub fn optimize(
     let mut report = Report {
         import: imported.stats,
         saturation,
+        skeleton,
         graph_classes: graph.num_classes(),
         graph_nodes: graph.num_nodes(),
         extract_time,

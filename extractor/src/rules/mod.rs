@@ -16,6 +16,7 @@ pub mod bitops;
 pub mod cprop;
 pub mod demorgan;
 pub mod extends;
+pub mod float;
 pub mod icmp;
 pub mod reassoc;
 pub mod selects;
@@ -119,6 +120,7 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "icmp",
     "extends",
     "selects",
+    "float",
 ];
 
 /// The rewrites of one family by name (default families and the opt-in sets).
@@ -131,6 +133,7 @@ pub fn family_rules(name: &str) -> Option<Vec<Rule>> {
         "icmp" => icmp::rules(),
         "extends" => extends::rules(),
         "selects" => selects::rules(),
+        "float" => float::rules(),
         "reassoc" => reassoc::rules(),
         "demorgan" => demorgan::rules(),
         _ => return None,

@@ -126,11 +126,11 @@ pub fn compile(func: &Function, isa: &dyn isa::TargetIsa) -> Result<CodeMetrics>
 }
 
 /// Count the machine instructions in Cranelift's disassembly of the final
-/// VCode: every non-empty line that is not a block label.
+/// VCode. The line classification is the cost model's, so that calibration
+/// and measurement count the same way.
 pub fn count_insts(vcode: &str) -> u64 {
     vcode
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.ends_with(':'))
+        .filter(|l| regpress_cost_model::backend::is_inst_line(l))
         .count() as u64
 }

@@ -64,6 +64,8 @@ fn bits_eq(a: &DataValue, b: &DataValue) -> bool {
     match (a, b) {
         (DataValue::F32(x), DataValue::F32(y)) => x.bits() == y.bits(),
         (DataValue::F64(x), DataValue::F64(y)) => x.bits() == y.bits(),
+        (DataValue::F16(x), DataValue::F16(y)) => x.bits() == y.bits(),
+        (DataValue::F128(x), DataValue::F128(y)) => x.bits() == y.bits(),
         _ => a == b,
     }
 }
@@ -100,10 +102,10 @@ impl Rng {
     fn int_bits(&mut self) -> u64 {
         const EDGES: [u64; 8] = [0, 1, 2, u64::MAX, 0x7f, 0x80, 0x7fff_ffff, 0x8000_0000];
         let r = self.next_u64();
-        if r % 2 == 0 {
+        if r.is_multiple_of(2) {
             EDGES[(r >> 8) as usize % EDGES.len()]
         } else {
-            self.next_u64() >> (r >> 1) % 64
+            self.next_u64() >> ((r >> 1) % 64)
         }
     }
 }

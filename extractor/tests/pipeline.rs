@@ -1,0 +1,177 @@
+//! The pipeline, end to end: every output verifies, keeps every `; run:`
+//! line passing, agrees with the original on random inputs, and compiles
+//! for both targets. Corpora outside the repo are read from `../shared`;
+//! tests that need them skip with a message when it is absent.
+
+use regpress::compare::{check_run_lines, cranelift_optimized, Isas};
+use regpress::corpus::{self, CorpusFile};
+use regpress::extract;
+use regpress::pipeline::{self, Settings};
+use regpress::rules::RuleSet;
+use regpress::validate::{codegen, semantics};
+use std::path::PathBuf;
+
+fn shared(sub: &str) -> Option<PathBuf> {
+    let p = corpus::shared_corpus()?.join(sub);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "skipping: {} is absent (../shared not beside the checkout)",
+            p.display()
+        );
+        None
+    }
+}
+
+/// Optimise every function of `file` with default rules and the `cranelift`
+/// extractor; check verifier, run lines, random inputs and compilation.
+fn round_trip(file: &CorpusFile, isas: &[Isas], random_inputs: usize) -> Vec<String> {
+    let ex = extract::by_name("cranelift").unwrap();
+    let rules = RuleSet::DEFAULT.rules();
+    let mut failures = Vec::new();
+    for (i, func) in file.functions.iter().enumerate() {
+        let out = match pipeline::optimize(func, &*isas[0].none, &*ex, &rules, &Settings::default())
+        {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!("{}: refused: {e}", file.path));
+                continue;
+            }
+        };
+        if let Some(f) = &out.report.fallback {
+            failures.push(format!("{}:{}: fell back: {f}", file.path, func.name));
+        }
+        let (passed, total, first) = check_run_lines(file, i, &out.func);
+        if passed != total {
+            failures.push(format!("{}:{}: {}", file.path, func.name, first.unwrap()));
+        }
+        if random_inputs > 0 {
+            let others: Vec<_> = file
+                .functions
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, f)| f)
+                .collect();
+            if let Err(e) =
+                semantics::differential(func, &out.func, &others, random_inputs, i as u64)
+            {
+                failures.push(format!("{}: {e}", file.path));
+            }
+        }
+        for isa in isas {
+            if let Err(e) = codegen::compile(&out.func, &*isa.none) {
+                failures.push(format!("{}:{} [{}]: {e}", file.path, func.name, isa.target));
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn builtin_kernels_round_trip() {
+    let isas: Vec<Isas> = ["x86_64", "aarch64"]
+        .iter()
+        .map(|t| Isas::new(t).unwrap())
+        .collect();
+    let mut failures = Vec::new();
+    let mut functions = 0;
+    for file in corpus::builtin() {
+        functions += file.functions.len();
+        failures.extend(round_trip(&file, &isas, 16));
+    }
+    assert!(
+        functions >= 20,
+        "expected the built-in kernels, found {functions} functions"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The functions of the `test interpret` runtests whose run lines pass on
+/// Cranelift's own `opt_level=speed` output must pass on ours.
+#[test]
+fn runtests_round_trip() {
+    let Some(dir) = shared("filetests/runtests") else {
+        return;
+    };
+    let isa = Isas::new("x86_64").unwrap();
+    let ex = extract::by_name("cranelift").unwrap();
+    let rules = RuleSet::DEFAULT.rules();
+    let (mut population, mut lines, mut failures) = (0usize, 0usize, Vec::new());
+    for path in corpus::clif_files(&dir).unwrap() {
+        let Ok(file) = corpus::load_file(&path) else {
+            continue;
+        };
+        if !file.interpret {
+            continue;
+        }
+        for (i, func) in file.functions.iter().enumerate() {
+            if file.run_commands[i].is_empty()
+                || pipeline::check_input(func, &*isa.none, &Settings::default()).is_err()
+            {
+                continue;
+            }
+            // Population: run lines pass on Cranelift's own output.
+            let Ok(cl) = cranelift_optimized(func, &isa.speed) else {
+                continue;
+            };
+            let (p, t, _) = check_run_lines(&file, i, &cl);
+            if p != t {
+                continue;
+            }
+            population += 1;
+            lines += t;
+            let out =
+                pipeline::optimize(func, &*isa.none, &*ex, &rules, &Settings::default()).unwrap();
+            if let Some(f) = &out.report.fallback {
+                failures.push(format!("{}:{}: fell back: {f}", file.path, func.name));
+            }
+            let (p, t, first) = check_run_lines(&file, i, &out.func);
+            if p != t {
+                failures.push(format!("{}:{}: {}", file.path, func.name, first.unwrap()));
+            }
+        }
+    }
+    eprintln!("runtests population: {population} functions, {lines} run lines");
+    assert!(
+        population > 1500,
+        "population unexpectedly small: {population}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn malformed_clif_is_a_one_line_error() {
+    let err = corpus::parse(
+        "bad.clif",
+        "function %f() {\nblock0:\n  v0 = frobnicate.i32 1\n  return\n}",
+    )
+    .err()
+    .unwrap();
+    let msg = err.to_string();
+    assert!(msg.starts_with("bad.clif:3:"), "{msg}");
+    assert!(!msg.contains('\n'));
+}
+
+#[test]
+fn function_without_blocks_is_refused() {
+    let file = corpus::parse("empty.clif", "function %f() {\n}").unwrap();
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    let ex = extract::by_name("cranelift").unwrap();
+    let err = pipeline::optimize(&file.functions[0], &*isa, &*ex, &[], &Settings::default())
+        .err()
+        .unwrap();
+    assert_eq!(err.to_string(), "function %f has no blocks");
+    assert!(codegen::compile(&file.functions[0], &*isa).is_err());
+}
