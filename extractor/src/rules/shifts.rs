@@ -7,7 +7,6 @@
 
 use super::util::*;
 use super::Rule;
-use crate::lang::mask;
 use cranelift_codegen::ir::{types, Opcode};
 
 const SHIFTS: &[&str] = &["ishl", "ushr", "sshr", "rotl", "rotr"];
@@ -263,6 +262,5 @@ pub fn rules() -> Vec<Rule> {
         "(band ?t ?x (ushr ?t ?z ?y))",
         vec![],
     ));
-    let _ = mask;
     r
 }
