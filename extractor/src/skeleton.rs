@@ -60,10 +60,16 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
             if !matches!(op, Opcode::Brif | Opcode::Trapz | Opcode::Trapnz) {
                 continue;
             }
-            // Strip truthy wrappers as far as they go.
+            // Strip truthy wrappers as far as they go. The e-graph may hold
+            // cycles of them (`a = uextend b` and `b = ireduce a` merged),
+            // so never visit a class twice.
+            let mut visited = std::collections::HashSet::new();
             loop {
                 let cond = imported.skeleton.dfg.inst_args(inst)[0];
                 let class = imported.egraph.find(imported.value_class[&cond]);
+                if !visited.insert(class) {
+                    break;
+                }
                 let Some(inner) = truthy(imported, class) else {
                     break;
                 };

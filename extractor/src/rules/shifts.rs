@@ -202,13 +202,13 @@ pub fn rules() -> Vec<Rule> {
     }
     // Rotations that undo each other, and rotations that combine.
     r.push(rw(
-        "shifts-rotl-rotr",
+        "shifts-rotl-rotr-undo",
         "(rotl ?t (rotr ?t ?x ?y) ?y)",
         "?x",
         vec![],
     ));
     r.push(rw(
-        "shifts-rotr-rotl",
+        "shifts-rotr-rotl-undo",
         "(rotr ?t (rotl ?t ?x ?y) ?y)",
         "?x",
         vec![],
