@@ -175,3 +175,58 @@ fn function_without_blocks_is_refused() {
     assert_eq!(err.to_string(), "function %f has no blocks");
     assert!(codegen::compile(&file.functions[0], &*isa).is_err());
 }
+
+/// Every wasm function round-trips (verifier, no fallback, compiles for both
+/// targets), and the baseline stays faithful: total machine instructions
+/// within 2% of Cranelift's own `opt_level=speed` on each target.
+#[test]
+fn wasm_round_trips_and_stays_faithful() {
+    use rayon::prelude::*;
+    let Some(dir) = shared("wasm/clif") else {
+        return;
+    };
+    let files: Vec<CorpusFile> = corpus::clif_files(&dir)
+        .unwrap()
+        .iter()
+        .map(|p| corpus::load_file(p).unwrap())
+        .collect();
+    assert_eq!(files.iter().map(|f| f.functions.len()).sum::<usize>(), 881);
+    let rules = RuleSet::DEFAULT.rules();
+    for target in ["x86_64", "aarch64"] {
+        let isa = Isas::new(target).unwrap();
+        let ex = extract::by_name("cranelift").unwrap();
+        let results: Vec<Result<(u64, u64), String>> = files
+            .par_iter()
+            .flat_map_iter(|f| f.functions.iter().map(move |func| (f, func)))
+            .map(|(f, func)| {
+                let out = pipeline::optimize(func, &*isa.none, &*ex, &rules, &Settings::default())
+                    .map_err(|e| format!("{}: {e}", f.path))?;
+                if let Some(why) = out.report.fallback {
+                    return Err(format!("{}: fell back: {why}", f.path));
+                }
+                let ours = codegen::compile(&out.func, &*isa.none)
+                    .map_err(|e| format!("{}: {e}", f.path))?;
+                let theirs =
+                    codegen::compile(func, &*isa.speed).map_err(|e| format!("{}: {e}", f.path))?;
+                Ok((ours.insts, theirs.insts))
+            })
+            .collect();
+        let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert!(
+            failures.is_empty(),
+            "{target}: {} failures, first: {}",
+            failures.len(),
+            failures[0]
+        );
+        let (ours, theirs) = results
+            .iter()
+            .map(|r| *r.as_ref().unwrap())
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let ratio = ours as f64 / theirs as f64;
+        eprintln!("{target}: ours {ours} vs cranelift-speed {theirs} instructions ({ratio:.4})");
+        assert!(
+            ratio <= 1.02,
+            "{target}: instruction ratio {ratio:.4} over 1.02"
+        );
+    }
+}

@@ -956,13 +956,13 @@ mod shifts {
         v.push(c("shifts-ishl-ishl-const", "i32", "v1 = iconst.i32 20; v2 = iconst.i32 12; v3 = ishl v0, v1; v4 = ishl v3, v2; v5 = iconst.i32 0", "v4=v5"));
         v.push(c("shifts-sshr-sshr-const", "i32", "v1 = iconst.i32 20; v2 = iconst.i32 12; v3 = sshr v0, v1; v4 = sshr v3, v2; v5 = iconst.i32 31; v6 = sshr v0, v5", "v4=v6"));
         v.push(c(
-            "shifts-rotl-rotr",
+            "shifts-rotl-rotr-undo",
             "i32 i32",
             "v2 = rotr v0, v1; v3 = rotl v2, v1",
             "v3=v0",
         ));
         v.push(c(
-            "shifts-rotr-rotl",
+            "shifts-rotr-rotl-undo",
             "i32 i64",
             "v2 = rotl v0, v1; v3 = rotr v2, v1",
             "v3=v0",
