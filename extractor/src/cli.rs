@@ -63,6 +63,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Run extractors on extraction-gym e-graphs (egraph-serialize JSON) and
+    /// print one JSON line per file and extractor:
+    /// `{"file", "extractor", "dag_cost", "tree_cost", "micros"}`. Each
+    /// result is checked as extraction-gym does: roots chosen, every
+    /// reachable class chosen, no cycle.
+    Gym {
+        /// JSON files or directories (searched recursively).
+        paths: Vec<PathBuf>,
+        /// Extractors, comma separated.
+        #[arg(long, default_value = "dag", value_delimiter = ',')]
+        extractor: Vec<String>,
+    },
     /// Optimise every function of a `.clif` file and write the result as
     /// CLIF text, in the same order and under the same names.
     Optimize {
@@ -225,6 +237,66 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Gym { paths, extractor } => {
+            let extractors = extractor
+                .iter()
+                .map(|e| {
+                    extract::by_name(e).ok_or_else(|| {
+                        anyhow!(
+                            "unknown extractor `{e}` (expected one of {})",
+                            EXTRACTORS.join(", ")
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut files = Vec::new();
+            for p in &paths {
+                files.extend(json_files(p)?);
+            }
+            if files.is_empty() {
+                bail!("no extraction-gym .json files given");
+            }
+            let mut bad = 0;
+            for f in &files {
+                let graph = match crate::gym::load(f) {
+                    Ok(g) => g,
+                    Err(e) => {
+                        eprintln!("regpress: error: {}", one_line(&format!("{e:#}")));
+                        bad += 1;
+                        continue;
+                    }
+                };
+                for ex in &extractors {
+                    let t = std::time::Instant::now();
+                    let choice = ex.extract(&graph);
+                    let micros = t.elapsed().as_micros() as u64;
+                    let check = choice.check(&graph);
+                    let (dag, tree) = if check.is_ok() {
+                        (
+                            crate::gym::dag_cost(&graph, &choice),
+                            crate::gym::tree_cost(&graph, &choice),
+                        )
+                    } else {
+                        bad += 1;
+                        (f64::NAN, f64::NAN)
+                    };
+                    let line = serde_json::json!({
+                        "file": f.display().to_string(),
+                        "extractor": ex.name(),
+                        "dag_cost": dag,
+                        "tree_cost": tree,
+                        "micros": micros,
+                        "error": check.err().map(|e| e.to_string()),
+                    });
+                    println!("{line}");
+                }
+            }
+            if bad > 0 {
+                eprintln!("regpress: {bad} extractions failed the check");
+                return Ok(2);
+            }
+            Ok(0)
+        }
         Command::Optimize {
             input,
             output,
@@ -267,6 +339,27 @@ fn run(cli: Cli) -> Result<i32> {
 /// Is this row error a wrong result (as opposed to a refusal)?
 pub fn is_semantic_failure(e: &str) -> bool {
     e.starts_with("differential mismatch") || e.starts_with("run line failed")
+}
+
+fn json_files(path: &std::path::Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| anyhow!("{}: {e}", dir.display()))? {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn load(paths: &[PathBuf]) -> Result<Vec<CorpusFile>> {

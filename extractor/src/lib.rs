@@ -39,6 +39,7 @@ pub mod elaborate;
 pub mod extract;
 pub mod fold;
 pub mod graph;
+pub mod gym;
 pub mod import;
 pub mod lang;
 pub mod pipeline;

@@ -6,6 +6,7 @@
 //! driver).
 
 pub mod cranelift;
+pub mod dag;
 
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
 use std::fmt;
@@ -166,12 +167,13 @@ pub trait Extractor: Send + Sync {
 }
 
 /// The names of every extractor, in report order.
-pub const EXTRACTORS: &[&str] = &["cranelift"];
+pub const EXTRACTORS: &[&str] = &["cranelift", "dag"];
 
 /// Look up an extractor by name.
 pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
     match name {
         "cranelift" => Some(Box::new(cranelift::CraneliftExtractor)),
+        "dag" => Some(Box::new(dag::DagExtractor)),
         _ => None,
     }
 }

@@ -1,0 +1,174 @@
+//! `dag`: amortised reuse. A value computed once is paid for once.
+//!
+//! The cost of choosing node `n` for its class is the cost of the *set* of
+//! classes its sub-DAG needs: `n` itself plus the union of its children's
+//! sets, each class counted once. Live values (block parameters, skeleton
+//! results) are free. Classes are resolved bottom-up with a worklist, as in
+//! extraction-gym's greedy DAG extractor, and a class changes its choice
+//! only for a strictly cheaper set, so the fixpoint terminates.
+//!
+//! Two things keep it fast on large graphs: sets are sorted vectors merged
+//! linearly, and a node is only re-costed when one of its children's sets
+//! changed.
+//!
+//! Acyclicity: a node is costed only when all its children have sets, and a
+//! child's set never contains the parent's class unless choosing it would
+//! close a cycle — such nodes are skipped.
+
+use super::{first_resolvable, Choice, Extractor};
+use crate::graph::{ClassId, ExtractionGraph, NodeId};
+use crate::gym::node_cost;
+use std::collections::VecDeque;
+
+/// See the module documentation.
+pub struct DagExtractor;
+
+/// A class's chosen sub-DAG: the classes it needs, sorted, with the cost of
+/// the node chosen for each, and their total.
+#[derive(Clone, Debug, Default)]
+struct CostSet {
+    members: Vec<(ClassId, f64)>,
+    total: f64,
+}
+
+fn union(sets: &[&CostSet]) -> Vec<(ClassId, f64)> {
+    let mut out: Vec<(ClassId, f64)> = Vec::new();
+    for s in sets {
+        if out.is_empty() {
+            out.extend_from_slice(&s.members);
+            continue;
+        }
+        let mut merged = Vec::with_capacity(out.len() + s.members.len());
+        let (mut i, mut j) = (0, 0);
+        while i < out.len() && j < s.members.len() {
+            match out[i].0.cmp(&s.members[j].0) {
+                std::cmp::Ordering::Less => {
+                    merged.push(out[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    merged.push(s.members[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    merged.push(out[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        merged.extend_from_slice(&out[i..]);
+        merged.extend_from_slice(&s.members[j..]);
+        out = merged;
+    }
+    out
+}
+
+impl DagExtractor {
+    fn cost_of(graph: &ExtractionGraph, sets: &[Option<CostSet>], n: NodeId) -> Option<CostSet> {
+        let c = graph.class_of(n);
+        let mut kids: Vec<&CostSet> = Vec::with_capacity(graph.children(n).len());
+        for &k in graph.children(n) {
+            let s = sets[k.index()].as_ref()?;
+            kids.push(s);
+        }
+        let mut members = union(&kids);
+        // A child whose sub-DAG needs this class would make a cycle.
+        if members.binary_search_by(|m| m.0.cmp(&c)).is_ok() {
+            return None;
+        }
+        let own = node_cost(graph, n);
+        let pos = members.partition_point(|m| m.0 < c);
+        members.insert(pos, (c, own));
+        let total = members.iter().map(|m| m.1).sum();
+        Some(CostSet { members, total })
+    }
+}
+
+impl Extractor for DagExtractor {
+    fn name(&self) -> &'static str {
+        "dag"
+    }
+
+    fn extract(&self, graph: &ExtractionGraph) -> Choice {
+        let nc = graph.num_classes();
+        let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
+        for c in graph.classes() {
+            for n in graph.nodes(c) {
+                for &k in graph.children(n) {
+                    parents[k.index()].push(n);
+                }
+            }
+        }
+        let mut sets: Vec<Option<CostSet>> = vec![None; nc];
+        let mut best: Vec<Option<NodeId>> = vec![None; nc];
+        let mut queued = vec![false; graph.num_nodes()];
+        let mut work: VecDeque<NodeId> = (0..graph.num_nodes() as u32)
+            .map(NodeId)
+            .filter(|&n| graph.children(n).is_empty())
+            .collect();
+        for n in &work {
+            queued[n.index()] = true;
+        }
+        while let Some(n) = work.pop_front() {
+            queued[n.index()] = false;
+            let c = graph.class_of(n);
+            let Some(set) = Self::cost_of(graph, &sets, n) else {
+                continue;
+            };
+            let better = match &sets[c.index()] {
+                None => true,
+                Some(old) => set.total < old.total - 1e-9 * old.total.abs().max(1.0),
+            };
+            if better {
+                sets[c.index()] = Some(set);
+                best[c.index()] = Some(n);
+                for &p in &parents[c.index()] {
+                    if !queued[p.index()] {
+                        queued[p.index()] = true;
+                        work.push_back(p);
+                    }
+                }
+            }
+        }
+        let mut choice = Choice::new(graph);
+        let fallback = first_resolvable(graph);
+        for c in graph.classes() {
+            if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
+                choice.set(c, n);
+            }
+        }
+        choice.prune(graph);
+        // A class may have been re-chosen after a parent took its old set,
+        // which can leave a cycle through the final choices; repair with the
+        // always-acyclic fallback where that happens.
+        if choice.check(graph).is_err() {
+            repair_cycles(graph, &mut choice, &fallback);
+        }
+        choice
+    }
+}
+
+/// Replace choices on cycles by the first-resolvable choice until the
+/// choice is acyclic.
+fn repair_cycles(graph: &ExtractionGraph, choice: &mut Choice, fallback: &Choice) {
+    for _ in 0..graph.num_classes() + 1 {
+        match choice.check(graph) {
+            Err(super::ChoiceError::Cycle(c)) => {
+                if let Some(n) = fallback.get(c) {
+                    choice.set(c, n);
+                }
+                // Children of the fallback node may be unchosen after pruning.
+                for cl in graph.classes() {
+                    if choice.get(cl).is_none() {
+                        if let Some(n) = fallback.get(cl) {
+                            choice.set(cl, n);
+                        }
+                    }
+                }
+                choice.prune(graph);
+            }
+            _ => return,
+        }
+    }
+}
