@@ -230,3 +230,87 @@ fn wasm_round_trips_and_stays_faithful() {
         );
     }
 }
+
+fn generated(
+    name: &str,
+    n: usize,
+    line: impl Fn(usize) -> String,
+) -> cranelift_codegen::ir::Function {
+    let mut text = format!("function %{name}(i64, i64) -> i64 {{\nblock0(v0: i64, v1: i64):\n");
+    for i in 2..n {
+        text.push_str(&line(i));
+        text.push('\n');
+    }
+    text.push_str(&format!("    return v{}\n}}\n", n - 1));
+    corpus::parse("gen.clif", &text)
+        .unwrap()
+        .functions
+        .remove(0)
+}
+
+/// A 1,000-deep `v(n+1) = iadd vn, vn` chain: tree cost doubles at each
+/// step and saturates; every extractor still returns a correct result.
+#[test]
+fn deep_doubling_chain() {
+    let func = generated("chain", 1002, |i| {
+        format!("    v{i} = iadd v{}, v{}", i - 1, i - 1)
+    });
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    for name in extract::EXTRACTORS {
+        let ex = extract::by_name(name).unwrap();
+        let out = pipeline::optimize(
+            &func,
+            &*isa,
+            &*ex,
+            &RuleSet::DEFAULT.rules(),
+            &Settings::default(),
+        )
+        .unwrap();
+        assert!(
+            out.report.fallback.is_none(),
+            "{name}: {:?}",
+            out.report.fallback
+        );
+        semantics::differential(&func, &out.func, &[], 8, 1).unwrap();
+    }
+}
+
+/// A 100,000-instruction function goes through every extractor with
+/// bounded work (the `dag` cost sets would be quadratic here; it gives up
+/// past its work limit and returns the tree-cost choice).
+#[test]
+fn hundred_thousand_instructions() {
+    let func = generated("big", 100_000, |i| {
+        let op = if i % 3 == 0 { "bxor" } else { "iadd" };
+        format!("    v{i} = {op} v{}, v{}", i - 1, i - 2)
+    });
+    assert!(func.dfg.num_insts() >= 99_998);
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    for name in extract::EXTRACTORS {
+        let ex = extract::by_name(name).unwrap();
+        let out = pipeline::optimize(
+            &func,
+            &*isa,
+            &*ex,
+            &RuleSet::DEFAULT.rules(),
+            &Settings::default(),
+        )
+        .unwrap();
+        assert!(
+            out.report.fallback.is_none(),
+            "{name}: {:?}",
+            out.report.fallback
+        );
+        semantics::differential(&func, &out.func, &[], 2, 1).unwrap();
+    }
+    // The instruction limit refuses it with a specific error when set lower.
+    let small = Settings {
+        max_insts: 10_000,
+        ..Settings::default()
+    };
+    let ex = extract::by_name("cranelift").unwrap();
+    let err = pipeline::optimize(&func, &*isa, &*ex, &[], &small)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("over the limit of 10000"), "{err}");
+}

@@ -32,6 +32,12 @@ use std::collections::VecDeque;
 /// See the module documentation.
 pub struct DagExtractor;
 
+/// Cost sets can grow quadratically (a chain of `n` classes holds
+/// `n²/2` members in all). Past this many merged members the extractor
+/// gives up and returns the tree-cost choice instead: a correct, less
+/// optimised result in bounded time and memory.
+pub const WORK_LIMIT: usize = 20_000_000;
+
 /// A class's chosen sub-DAG: the classes it needs, sorted, with the cost of
 /// the node chosen for each, and their total.
 #[derive(Clone, Debug, Default)]
@@ -112,6 +118,7 @@ impl Extractor for DagExtractor {
         let mut sets: Vec<Option<CostSet>> = vec![None; nc];
         let mut best: Vec<Option<NodeId>> = vec![None; nc];
         let mut queued = vec![false; graph.num_nodes()];
+        let mut merged = 0usize;
         let mut work: VecDeque<NodeId> = (0..graph.num_nodes() as u32)
             .map(NodeId)
             .filter(|&n| graph.children(n).is_empty())
@@ -125,6 +132,10 @@ impl Extractor for DagExtractor {
             let Some(set) = Self::cost_of(graph, &sets, n) else {
                 continue;
             };
+            merged += set.members.len();
+            if merged > WORK_LIMIT {
+                return super::cranelift::CraneliftExtractor.extract(graph);
+            }
             let better = match &sets[c.index()] {
                 None => true,
                 Some(old) => {
