@@ -179,17 +179,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             let _ = pool.build_global();
             let files = load(&paths)?;
-            let extractors = extractor
-                .iter()
-                .map(|e| {
-                    extract::by_name(e).ok_or_else(|| {
-                        anyhow!(
-                            "unknown extractor `{e}` (expected one of {})",
-                            EXTRACTORS.join(", ")
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let extractors = parse_extractors(&extractor)?;
             let rule_sets = rules
                 .iter()
                 .map(|r| RuleSet::parse(r).map_err(|e| anyhow!(e)))
@@ -238,20 +228,10 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Gym { paths, extractor } => {
-            let extractors = extractor
-                .iter()
-                .map(|e| {
-                    extract::by_name(e).ok_or_else(|| {
-                        anyhow!(
-                            "unknown extractor `{e}` (expected one of {})",
-                            EXTRACTORS.join(", ")
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let extractors = parse_extractors(&extractor)?;
             let mut files = Vec::new();
             for p in &paths {
-                files.extend(json_files(p)?);
+                files.extend(corpus::files_with_extension(p, "json")?);
             }
             if files.is_empty() {
                 bail!("no extraction-gym .json files given");
@@ -336,30 +316,24 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// Look up extractors by name.
+fn parse_extractors(names: &[String]) -> Result<Vec<Box<dyn extract::Extractor>>> {
+    names
+        .iter()
+        .map(|e| {
+            extract::by_name(e).ok_or_else(|| {
+                anyhow!(
+                    "unknown extractor `{e}` (expected one of {})",
+                    EXTRACTORS.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// Is this row error a wrong result (as opposed to a refusal)?
 pub fn is_semantic_failure(e: &str) -> bool {
     e.starts_with("differential mismatch") || e.starts_with("run line failed")
-}
-
-fn json_files(path: &std::path::Path) -> Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| anyhow!("{}: {e}", dir.display()))? {
-            let p = entry?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "json") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 fn load(paths: &[PathBuf]) -> Result<Vec<CorpusFile>> {

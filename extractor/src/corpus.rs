@@ -64,6 +64,12 @@ pub fn builtin() -> Vec<CorpusFile> {
 
 /// Every `.clif` file under `path` (a file or a directory), sorted.
 pub fn clif_files(path: &Path) -> Result<Vec<PathBuf>> {
+    files_with_extension(path, "clif")
+}
+
+/// Every file named `*.EXT` under `path` (a file, taken as is, or a
+/// directory, searched recursively), sorted.
+pub fn files_with_extension(path: &Path, ext: &str) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -75,7 +81,7 @@ pub fn clif_files(path: &Path) -> Result<Vec<PathBuf>> {
             let p = entry?.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "clif") {
+            } else if p.extension().is_some_and(|e| e == ext) {
                 out.push(p);
             }
         }

@@ -65,28 +65,10 @@ pub fn is_pure(func: &Function, inst: Inst) -> bool {
         }
         _ => false,
     };
-    let trivially_effectful = op.is_call()
-        || op.is_branch()
-        || op.is_terminator()
-        || op.is_return()
-        || op.can_trap()
-        || op.other_side_effects()
-        || op.can_store();
     let one_result = func.dfg.inst_results(inst).len() == 1;
-    // Formats holding a value list cannot be templated; none is pure today,
-    // but keep them in the skeleton should that change.
-    let fixed_args = !matches!(
-        op.format(),
-        InstructionFormat::Call
-            | InstructionFormat::CallIndirect
-            | InstructionFormat::MultiAry
-            | InstructionFormat::TryCall
-            | InstructionFormat::TryCallIndirect
-            | InstructionFormat::Jump
-            | InstructionFormat::Brif
-            | InstructionFormat::BranchTable
-    );
-    one_result && fixed_args && (is_pure_load || (!op.can_load() && !trivially_effectful))
+    one_result
+        && has_fixed_args(op)
+        && (is_pure_load || (!op.can_load() && !trivially_has_side_effects(op)))
 }
 
 /// Split `func` (which must have no unreachable blocks) into a skeleton and
@@ -186,12 +168,7 @@ fn pure_node(
         }
         Op::Inst(op)
     } else {
-        let mut template = data;
-        let mut scratch = cranelift_codegen::ir::ValueListPool::new();
-        for a in template.arguments_mut(&mut scratch) {
-            *a = Value::reserved_value();
-        }
-        let t = egraph.analysis.templates.intern(template);
+        let t = egraph.analysis.templates.intern(template_of(data));
         Op::Opaque(op, t)
     };
     for &arg in func.dfg.inst_args(inst) {
@@ -217,28 +194,49 @@ type MergeKey = (InstructionData, cranelift_codegen::ir::Type, Vec<Id>);
 /// would already have raised).
 fn is_mergeable(func: &Function, inst: Inst) -> bool {
     let op = func.dfg.insts[inst].opcode();
-    let side_effect = op.is_call()
+    func.dfg.inst_results(inst).len() <= 1
+        && !op.can_load()
+        && !op.can_store()
+        && (!trivially_has_side_effects(op) || op.side_effects_idempotent())
+        && has_fixed_args(op)
+}
+
+/// Cranelift's `trivially_has_side_effects`.
+fn trivially_has_side_effects(op: Opcode) -> bool {
+    op.is_call()
         || op.is_branch()
         || op.is_terminator()
         || op.is_return()
         || op.can_trap()
         || op.other_side_effects()
-        || op.can_store();
-    func.dfg.inst_results(inst).len() <= 1
-        && !op.can_load()
-        && !op.can_store()
-        && (!side_effect || op.side_effects_idempotent())
-        && !matches!(
-            op.format(),
-            InstructionFormat::Call
-                | InstructionFormat::CallIndirect
-                | InstructionFormat::MultiAry
-                | InstructionFormat::TryCall
-                | InstructionFormat::TryCallIndirect
-                | InstructionFormat::Jump
-                | InstructionFormat::Brif
-                | InstructionFormat::BranchTable
-        )
+        || op.can_store()
+}
+
+/// Formats holding a value list cannot be templated. None is pure or
+/// mergeable today; keep them in the skeleton should that change.
+fn has_fixed_args(op: Opcode) -> bool {
+    !matches!(
+        op.format(),
+        InstructionFormat::Call
+            | InstructionFormat::CallIndirect
+            | InstructionFormat::MultiAry
+            | InstructionFormat::TryCall
+            | InstructionFormat::TryCallIndirect
+            | InstructionFormat::Jump
+            | InstructionFormat::Brif
+            | InstructionFormat::BranchTable
+    )
+}
+
+/// An instruction's `InstructionData` with every value operand cleared:
+/// equal for instructions that differ only in their operands.
+fn template_of(data: InstructionData) -> InstructionData {
+    let mut template = data;
+    let mut scratch = cranelift_codegen::ir::ValueListPool::new();
+    for a in template.arguments_mut(&mut scratch) {
+        *a = Value::reserved_value();
+    }
+    template
 }
 
 /// Skeleton GVN: if `inst` is mergeable and an identical instruction on the
@@ -255,11 +253,7 @@ fn merge_with(
     if !is_mergeable(func, inst) {
         return None;
     }
-    let mut template = func.dfg.insts[inst];
-    let mut scratch = cranelift_codegen::ir::ValueListPool::new();
-    for a in template.arguments_mut(&mut scratch) {
-        *a = Value::reserved_value();
-    }
+    let template = template_of(func.dfg.insts[inst]);
     let args: Vec<Id> = func
         .dfg
         .inst_args(inst)
