@@ -206,6 +206,11 @@ impl ExtractionGraph {
             b.begin_class(ty, class.data.konst);
             b.graph_mut().egg_class.push(id);
             for node in &class.nodes {
+                if let Op::Value(v) = node.op {
+                    if egraph.analysis.removed.contains(&v) {
+                        continue;
+                    }
+                }
                 let kind = match node.op {
                     Op::Value(_) => NodeKind::Live,
                     Op::Inst(op) | Op::Opaque(op, _) => NodeKind::Inst(op),

@@ -320,6 +320,11 @@ impl ClassData {
 pub struct ClifAnalysis {
     /// Interned templates of opaque instructions.
     pub templates: Templates,
+    /// Skeleton results whose defining instruction was simplified away
+    /// (e.g. a division of two constants). Their [`Op::Value`] leaves stay
+    /// in the e-graph, merged with what replaced them, but must never be
+    /// chosen: the extraction graph leaves them out.
+    pub removed: std::collections::HashSet<Value>,
 }
 
 /// The e-graph type used throughout regpress.

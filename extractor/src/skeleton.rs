@@ -17,13 +17,13 @@
 //! Cranelift does, so that elaboration sees the new CFG.
 
 use crate::import::Imported;
-use crate::lang::{ClassKind, ClifNode, Op};
+use crate::lang::{mask, sext, ClassKind, ClifNode, Op};
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    Block, BlockCall, Function, Inst, InstBuilder, InstructionData, Opcode, TrapCode, Value,
+    Block, BlockCall, Function, Inst, InstBuilder, InstructionData, Opcode, TrapCode, Type, Value,
 };
 use egg::Id;
 use std::collections::HashMap;
@@ -37,6 +37,8 @@ pub struct SkeletonStats {
     pub truthy: usize,
     /// Branches to trap-only blocks turned into conditional traps.
     pub to_trap: usize,
+    /// Divisions and remainders resolved (constant operands, divisor 1).
+    pub division: usize,
 }
 
 /// Simplify the skeleton of `imported` in place.
@@ -57,6 +59,15 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
         let insts: Vec<Inst> = imported.skeleton.layout.block_insts(block).collect();
         for inst in insts {
             let op = imported.skeleton.dfg.insts[inst].opcode();
+            if matches!(
+                op,
+                Opcode::Udiv | Opcode::Sdiv | Opcode::Urem | Opcode::Srem
+            ) {
+                if resolve_division(imported, inst) {
+                    stats.division += 1;
+                }
+                continue;
+            }
             if !matches!(op, Opcode::Brif | Opcode::Trapz | Opcode::Trapnz) {
                 continue;
             }
@@ -110,6 +121,55 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
         remove_unreachable(&mut imported.skeleton);
     }
     stats
+}
+
+/// `x / 1 = x`, `x % 1 = 0`, and divisions of two constants that cannot
+/// trap (divisor non-zero; not `MIN / -1` for signed ones) — Cranelift's
+/// `simplify_skeleton` rules in `cprop.isle` and `arithmetic.isle`. The
+/// instruction leaves the skeleton; its result's class is merged with the
+/// replacement and its live leaf is marked removed.
+fn resolve_division(imported: &mut Imported, inst: Inst) -> bool {
+    let func = &imported.skeleton;
+    let op = func.dfg.insts[inst].opcode();
+    let [x, y] = [0, 1].map(|i| {
+        imported
+            .egraph
+            .find(imported.value_class[&func.dfg.inst_args(inst)[i]])
+    });
+    let result = func.dfg.first_result(inst);
+    let ty = func.dfg.value_type(result);
+    let (kx, ky) = (imported.egraph[x].data.konst, imported.egraph[y].data.konst);
+    let signed = matches!(op, Opcode::Sdiv | Opcode::Srem);
+    let replacement = match (kx, ky) {
+        (_, Some(1)) if matches!(op, Opcode::Udiv | Opcode::Sdiv) => x,
+        (_, Some(1)) => add_iconst(&mut imported.egraph, ty, 0),
+        (Some(a), Some(b)) if b != 0 => {
+            let (sa, sb) = (sext(ty, a), sext(ty, b));
+            if signed && sb == -1 && sa == sext(ty, mask(ty, 1u64 << (ty.bits() - 1))) {
+                return false;
+            }
+            let k = match op {
+                Opcode::Udiv => a / b,
+                Opcode::Urem => a % b,
+                Opcode::Sdiv => sa.wrapping_div(sb) as u64,
+                _ => sa.wrapping_rem(sb) as u64,
+            };
+            add_iconst(&mut imported.egraph, ty, mask(ty, k))
+        }
+        _ => return false,
+    };
+    let leaf = imported.value_class[&result];
+    imported.egraph.union(leaf, replacement);
+    imported.egraph.analysis.removed.insert(result);
+    imported.egraph.rebuild();
+    imported.skeleton.layout.remove_inst(inst);
+    true
+}
+
+fn add_iconst(egraph: &mut crate::lang::ClifEGraph, ty: Type, bits: u64) -> Id {
+    let t = egraph.add(ClifNode::leaf(Op::Type(ty)));
+    let k = egraph.add(ClifNode::leaf(Op::Int(bits as i64)));
+    egraph.add(ClifNode::new(Op::Inst(Opcode::Iconst), [t, k]))
 }
 
 /// If `class` holds a truthy wrapper around another value, that value.

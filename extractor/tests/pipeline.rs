@@ -314,3 +314,63 @@ fn hundred_thousand_instructions() {
         .unwrap();
     assert!(err.to_string().contains("over the limit of 10000"), "{err}");
 }
+
+/// Skeleton divisions: constant operands fold, `x / 1` is `x`, but a
+/// division that traps (`MIN / -1`, division by zero) is kept and still
+/// traps.
+#[test]
+fn skeleton_divisions_fold_only_when_they_cannot_trap() {
+    let text = "function %d(i32) -> i32, i32, i32 {
+block0(v0: i32):
+    v1 = iconst.i32 13
+    v2 = iconst.i32 7
+    v3 = udiv v1, v2
+    v4 = iconst.i32 1
+    v5 = sdiv v0, v4
+    v6 = srem v0, v4
+    return v3, v5, v6
+}
+function %t(i32) -> i32 {
+block0(v0: i32):
+    v1 = iconst.i32 0x80000000
+    v2 = iconst.i32 -1
+    v3 = sdiv v1, v2
+    v4 = iconst.i32 0
+    v5 = udiv v0, v4
+    v6 = iadd v3, v5
+    return v6
+}";
+    let file = corpus::parse("div.clif", text).unwrap();
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    let ex = extract::by_name("cranelift").unwrap();
+    let fold = pipeline::optimize(
+        &file.functions[0],
+        &*isa,
+        &*ex,
+        &RuleSet::DEFAULT.rules(),
+        &Settings::default(),
+    )
+    .unwrap();
+    assert_eq!(fold.report.skeleton.division, 3);
+    let text_out = fold.func.display().to_string();
+    assert!(
+        !text_out.contains("div") && !text_out.contains("rem"),
+        "{text_out}"
+    );
+    semantics::differential(&file.functions[0], &fold.func, &[], 32, 3).unwrap();
+    let keep = pipeline::optimize(
+        &file.functions[1],
+        &*isa,
+        &*ex,
+        &RuleSet::DEFAULT.rules(),
+        &Settings::default(),
+    )
+    .unwrap();
+    assert_eq!(keep.report.skeleton.division, 0);
+    let out = semantics::call(
+        &[&keep.func],
+        "%t",
+        &[cranelift_codegen::data_value::DataValue::I32(5)],
+    );
+    assert!(matches!(out, semantics::Outcome::Trapped(_)), "{out:?}");
+}
