@@ -43,6 +43,7 @@ pub mod gym;
 pub mod import;
 pub mod lang;
 pub mod pipeline;
+pub mod predict;
 pub mod rules;
 pub mod skeleton;
 pub mod validate;

@@ -216,7 +216,9 @@ pub fn optimize(
 }
 
 /// Every value a skeleton instruction uses (including branch arguments).
-fn skeleton_operands(func: &Function) -> impl Iterator<Item = cranelift_codegen::ir::Value> + '_ {
+pub fn skeleton_operands(
+    func: &Function,
+) -> impl Iterator<Item = cranelift_codegen::ir::Value> + '_ {
     func.layout.blocks().flat_map(move |b| {
         func.layout
             .block_insts(b)

@@ -1,0 +1,78 @@
+//! Does the cost model's prediction track compiled code? For every function
+//! of the built-in kernels and of the `test interpret` runtests, predict the
+//! machine instructions of the chosen nodes (default rules, `cranelift`
+//! extractor) and compile our output at `opt_level=none`; report Pearson's r
+//! and the median absolute error per target.
+//!
+//! `cargo run --release -p regpress --example correlate [RUNTESTS_DIR]`
+use regpress::extract::Extractor;
+use regpress::graph::ExtractionGraph;
+use regpress::rules::{saturate, Limits, RuleSet};
+use regpress::{corpus, elaborate, import, pipeline, predict, validate::codegen};
+use regpress_cost_model::Target;
+
+fn main() {
+    let mut files = corpus::builtin();
+    let dir = std::env::args()
+        .nth(1)
+        .map(std::path::PathBuf::from)
+        .or_else(|| corpus::shared_corpus().map(|p| p.join("filetests/runtests")));
+    if let Some(dir) = dir {
+        for p in corpus::clif_files(&dir).unwrap_or_default() {
+            if let Ok(f) = corpus::load_file(&p) {
+                if f.interpret {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    let rules = RuleSet::DEFAULT.rules();
+    for (target, name) in [(Target::X86_64, "x86_64"), (Target::Aarch64, "aarch64")] {
+        let isa = codegen::build_isa(name, "none").unwrap();
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        for file in &files {
+            for func in &file.functions {
+                if pipeline::check_input(func, &*isa, &pipeline::Settings::default()).is_err() {
+                    continue;
+                }
+                let prepared = pipeline::prepare(func, &*isa);
+                let mut imported = import::import(&prepared);
+                let eg = std::mem::take(&mut imported.egraph);
+                imported.egraph = saturate(eg, &rules, &Limits::default()).0;
+                regpress::skeleton::simplify(&mut imported);
+                let roots: Vec<egg::Id> = pipeline::skeleton_operands(&imported.skeleton)
+                    .map(|v| imported.value_class[&v])
+                    .collect();
+                let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+                let choice = regpress::extract::cranelift::CraneliftExtractor.extract(&graph);
+                let Ok(out) = elaborate::elaborate(&imported, &graph, &choice) else {
+                    continue;
+                };
+                let Ok(m) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    codegen::compile(&out, &*isa)
+                })) else {
+                    continue;
+                };
+                let Ok(m) = m else { continue };
+                let p = predict::predicted_insts(&imported, &graph, &choice, target);
+                pairs.push((p as f64, m.insts as f64));
+            }
+        }
+        let n = pairs.len() as f64;
+        let (mx, my) = (
+            pairs.iter().map(|p| p.0).sum::<f64>() / n,
+            pairs.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let cov: f64 = pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        let vx: f64 = pairs.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let vy: f64 = pairs.iter().map(|p| (p.1 - my).powi(2)).sum();
+        let mut errs: Vec<f64> = pairs.iter().map(|p| (p.0 - p.1).abs()).collect();
+        errs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!(
+            "{name}: functions {} pearson_r {:.4} median_abs_error {:.1} (predicted covers chosen nodes only)",
+            pairs.len(),
+            cov / (vx * vy).sqrt(),
+            errs[errs.len() / 2]
+        );
+    }
+}
