@@ -6,9 +6,8 @@
 //!
 //! `cargo run --release -p regpress --example correlate [RUNTESTS_DIR]`
 use regpress::extract::Extractor;
-use regpress::graph::ExtractionGraph;
-use regpress::rules::{saturate, Limits, RuleSet};
-use regpress::{corpus, elaborate, import, pipeline, predict, validate::codegen};
+use regpress::rules::{Limits, RuleSet};
+use regpress::{corpus, elaborate, pipeline, predict, validate::codegen};
 use regpress_cost_model::Target;
 
 fn main() {
@@ -36,14 +35,9 @@ fn main() {
                     continue;
                 }
                 let prepared = pipeline::prepare(func, &*isa);
-                let mut imported = import::import(&prepared);
-                let eg = std::mem::take(&mut imported.egraph);
-                imported.egraph = saturate(eg, &rules, &Limits::default()).0;
-                regpress::skeleton::simplify(&mut imported);
-                let roots: Vec<egg::Id> = pipeline::skeleton_operands(&imported.skeleton)
-                    .map(|v| imported.value_class[&v])
-                    .collect();
-                let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+                let pipeline::Staged {
+                    imported, graph, ..
+                } = pipeline::stage(&prepared, &rules, &Limits::default());
                 let choice = regpress::extract::cranelift::CraneliftExtractor.extract(&graph);
                 let Ok(out) = elaborate::elaborate(&imported, &graph, &choice) else {
                     continue;

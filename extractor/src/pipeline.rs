@@ -165,6 +165,39 @@ fn value_number(func: &Function) -> Option<Function> {
     elaborate(&imported, &graph, &choice).ok()
 }
 
+/// A prepared function carried through the e-graph stages, ready for an
+/// extractor.
+pub struct Staged {
+    /// Skeleton and saturated e-graph.
+    pub imported: crate::import::Imported,
+    /// The extraction graph, rooted at the skeleton's operands.
+    pub graph: ExtractionGraph,
+    /// What saturation did.
+    pub saturation: SaturationReport,
+    /// What skeleton simplification did.
+    pub skeleton: crate::skeleton::SkeletonStats,
+}
+
+/// Import a prepared function, saturate it with `rules` within `limits`,
+/// simplify its skeleton, and build the extraction graph.
+pub fn stage(prepared: &Function, rules: &[Rule], limits: &Limits) -> Staged {
+    let mut imported = import(prepared);
+    let egraph = std::mem::take(&mut imported.egraph);
+    let (egraph, saturation) = saturate(egraph, rules, limits);
+    imported.egraph = egraph;
+    let skeleton = crate::skeleton::simplify(&mut imported);
+    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
+        .map(|v| imported.value_class[&v])
+        .collect();
+    let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+    Staged {
+        imported,
+        graph,
+        saturation,
+        skeleton,
+    }
+}
+
 /// Optimise one function.
 pub fn optimize(
     func: &Function,
@@ -175,15 +208,12 @@ pub fn optimize(
 ) -> Result<Optimized, PipelineError> {
     check_input(func, isa, settings)?;
     let prepared = prepare(func, isa);
-    let mut imported = import(&prepared);
-    let egraph = std::mem::take(&mut imported.egraph);
-    let (egraph, saturation) = saturate(egraph, rules, &settings.limits);
-    imported.egraph = egraph;
-    let skeleton = crate::skeleton::simplify(&mut imported);
-    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
-        .map(|v| imported.value_class[&v])
-        .collect();
-    let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+    let Staged {
+        imported,
+        graph,
+        saturation,
+        skeleton,
+    } = stage(&prepared, rules, &settings.limits);
     let t = Instant::now();
     let choice = extractor.extract(&graph);
     let extract_time = t.elapsed();
