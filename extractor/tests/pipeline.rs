@@ -248,6 +248,20 @@ fn generated(
         .remove(0)
 }
 
+/// Every extractor, default rules: no fallback, and the output agrees with
+/// the input on `inputs` random argument lists.
+fn every_extractor_agrees(func: &cranelift_codegen::ir::Function, inputs: usize) {
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    let rules = RuleSet::DEFAULT.rules();
+    for name in extract::EXTRACTORS {
+        let ex = extract::by_name(name).unwrap();
+        let out = pipeline::optimize(func, &*isa, &*ex, &rules, &Settings::default()).unwrap();
+        let why = &out.report.fallback;
+        assert!(why.is_none(), "{name}: {why:?}");
+        semantics::differential(func, &out.func, &[], inputs, 1).unwrap();
+    }
+}
+
 /// A 1,000-deep `v(n+1) = iadd vn, vn` chain: tree cost doubles at each
 /// step and saturates; every extractor still returns a correct result.
 #[test]
@@ -255,24 +269,7 @@ fn deep_doubling_chain() {
     let func = generated("chain", 1002, |i| {
         format!("    v{i} = iadd v{}, v{}", i - 1, i - 1)
     });
-    let isa = codegen::build_isa("x86_64", "none").unwrap();
-    for name in extract::EXTRACTORS {
-        let ex = extract::by_name(name).unwrap();
-        let out = pipeline::optimize(
-            &func,
-            &*isa,
-            &*ex,
-            &RuleSet::DEFAULT.rules(),
-            &Settings::default(),
-        )
-        .unwrap();
-        assert!(
-            out.report.fallback.is_none(),
-            "{name}: {:?}",
-            out.report.fallback
-        );
-        semantics::differential(&func, &out.func, &[], 8, 1).unwrap();
-    }
+    every_extractor_agrees(&func, 8);
 }
 
 /// A 100,000-instruction function goes through every extractor with
@@ -285,24 +282,8 @@ fn hundred_thousand_instructions() {
         format!("    v{i} = {op} v{}, v{}", i - 1, i - 2)
     });
     assert!(func.dfg.num_insts() >= 99_998);
+    every_extractor_agrees(&func, 2);
     let isa = codegen::build_isa("x86_64", "none").unwrap();
-    for name in extract::EXTRACTORS {
-        let ex = extract::by_name(name).unwrap();
-        let out = pipeline::optimize(
-            &func,
-            &*isa,
-            &*ex,
-            &RuleSet::DEFAULT.rules(),
-            &Settings::default(),
-        )
-        .unwrap();
-        assert!(
-            out.report.fallback.is_none(),
-            "{name}: {:?}",
-            out.report.fallback
-        );
-        semantics::differential(&func, &out.func, &[], 2, 1).unwrap();
-    }
     // The instruction limit refuses it with a specific error when set lower.
     let small = Settings {
         max_insts: 10_000,
