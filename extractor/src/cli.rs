@@ -287,12 +287,9 @@ fn run(cli: Cli) -> Result<i32> {
         } => {
             let file = corpus::load_file(&input)?;
             let isa = crate::validate::codegen::build_isa(&target, "none")?;
-            let ex = extract::by_name(&extractor).ok_or_else(|| {
-                anyhow!(
-                    "unknown extractor `{extractor}` (expected one of {})",
-                    EXTRACTORS.join(", ")
-                )
-            })?;
+            let ex = parse_extractors(std::slice::from_ref(&extractor))?
+                .pop()
+                .expect("one name, one extractor");
             let set = RuleSet::parse(&rules).map_err(|e| anyhow!(e))?;
             let rules = set.rules();
             let settings = common.settings();

@@ -109,13 +109,7 @@ pub fn check_run_lines(
         return (0, 0, None);
     }
     let cmds = &file.run_commands[index];
-    let mut funcs: Vec<&Function> = file
-        .functions
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != index)
-        .map(|(_, f)| f)
-        .collect();
+    let mut funcs = file.others(index);
     funcs.push(func);
     let name = func.name.to_string();
     let mut passed = 0;
@@ -226,13 +220,7 @@ pub fn compare_function(
                         format!("run line failed: {f}")
                     });
                 }
-                let others: Vec<&Function> = file
-                    .functions
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| i != index)
-                    .map(|(_, f)| f)
-                    .collect();
+                let others = file.others(index);
                 let seed = 0x5eed ^ index as u64;
                 match guarded("interpreter", || {
                     semantics::differential(func, &out.func, &others, config.random_inputs, seed)

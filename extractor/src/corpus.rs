@@ -19,6 +19,19 @@ pub struct CorpusFile {
     pub interpret: bool,
 }
 
+impl CorpusFile {
+    /// Every function of the file but the one at `index`: what a function
+    /// under test may call.
+    pub fn others(&self, index: usize) -> Vec<&Function> {
+        self.functions
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != index)
+            .map(|(_, f)| f)
+            .collect()
+    }
+}
+
 /// The kernels shipped with regpress (see `extractor/kernels/`).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("blake3.clif", include_str!("../kernels/blake3.clif")),

@@ -32,7 +32,7 @@ use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::instructions::InstructionFormat;
 use cranelift_codegen::ir::{Block, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Why elaboration refused a choice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,10 +111,8 @@ struct Elaborator<'a> {
     scoped: ScopedMap,
     loop_stack: Vec<LoopEntry>,
     remat_copies: HashMap<(Block, ClassId), Value>,
-    /// The block each skeleton-defined value lives in.
-    live_block: HashMap<Value, Block>,
     /// Skeleton results defined so far on the current dominator path.
-    defined: HashMap<Value, usize>,
+    defined: HashSet<Value>,
 }
 
 /// Elaborate `choice` over `imported`'s skeleton into a complete function.
@@ -138,8 +136,7 @@ pub fn elaborate(
         scoped: ScopedMap::new(),
         loop_stack: Vec::new(),
         remat_copies: HashMap::new(),
-        live_block: HashMap::new(),
-        defined: HashMap::new(),
+        defined: HashSet::new(),
     };
     e.run()?;
     Ok(e.func)
@@ -214,9 +211,6 @@ impl Elaborator<'_> {
         idom: Option<Block>,
     ) -> Result<Vec<Value>, ElabError> {
         self.start_block(block, idom);
-        for &p in self.func.dfg.block_params(block) {
-            self.live_block.insert(p, block);
-        }
         let mut defined = Vec::new();
         let mut next = self.func.layout.first_inst(block);
         let mut first_branch = None;
@@ -238,8 +232,7 @@ impl Elaborator<'_> {
                 .overwrite_inst_values(inst, new_args.into_iter());
             let depth = self.scoped.depth();
             for &r in self.func.dfg.inst_results(inst) {
-                self.live_block.insert(r, block);
-                self.defined.insert(r, depth);
+                self.defined.insert(r);
                 defined.push(r);
                 let class = self.class_of_value(r);
                 self.scoped
@@ -335,8 +328,12 @@ impl Elaborator<'_> {
             ValueDef::Param(b, _) if self.domtree.block_dominates(b, here) => {
                 Ok(Placed { block: b, value: v })
             }
-            ValueDef::Result(..) if self.defined.contains_key(&v) => Ok(Placed {
-                block: self.live_block[&v],
+            ValueDef::Result(inst, _) if self.defined.contains(&v) => Ok(Placed {
+                block: self
+                    .func
+                    .layout
+                    .inst_block(inst)
+                    .expect("defined results are placed"),
                 value: v,
             }),
             _ => Err(ElabError::NotDominated(v)),

@@ -156,10 +156,7 @@ pub fn prepare(func: &Function, isa: &dyn TargetIsa) -> Function {
 /// rules.
 fn value_number(func: &Function) -> Option<Function> {
     let imported = import(func);
-    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
-        .map(|v| imported.value_class[&v])
-        .collect();
-    let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+    let graph = extraction_graph(&imported);
     let choice = crate::extract::cranelift::CraneliftExtractor.extract(&graph);
     choice.check(&graph).ok()?;
     elaborate(&imported, &graph, &choice).ok()
@@ -186,10 +183,7 @@ pub fn stage(prepared: &Function, rules: &[Rule], limits: &Limits) -> Staged {
     let (egraph, saturation) = saturate(egraph, rules, limits);
     imported.egraph = egraph;
     let skeleton = crate::skeleton::simplify(&mut imported);
-    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
-        .map(|v| imported.value_class[&v])
-        .collect();
-    let graph = ExtractionGraph::from_egraph(&imported.egraph, &roots);
+    let graph = extraction_graph(&imported);
     Staged {
         imported,
         graph,
@@ -243,6 +237,15 @@ pub fn optimize(
         }
     };
     Ok(Optimized { func, report })
+}
+
+/// The extraction graph of an imported function, rooted at the classes its
+/// skeleton uses.
+pub fn extraction_graph(imported: &crate::import::Imported) -> ExtractionGraph {
+    let roots: Vec<egg::Id> = skeleton_operands(&imported.skeleton)
+        .map(|v| imported.value_class[&v])
+        .collect();
+    ExtractionGraph::from_egraph(&imported.egraph, &roots)
 }
 
 /// Every value a skeleton instruction uses (including branch arguments).

@@ -47,13 +47,7 @@ fn round_trip(file: &CorpusFile, isas: &[Isas], random_inputs: usize) -> Vec<Str
             failures.push(format!("{}:{}: {}", file.path, func.name, first.unwrap()));
         }
         if random_inputs > 0 {
-            let others: Vec<_> = file
-                .functions
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(_, f)| f)
-                .collect();
+            let others = file.others(i);
             if let Err(e) =
                 semantics::differential(func, &out.func, &others, random_inputs, i as u64)
             {
