@@ -38,7 +38,9 @@ fn main() {
                 let pipeline::Staged {
                     imported, graph, ..
                 } = pipeline::stage(&prepared, &rules, &Limits::default());
-                let choice = regpress::extract::cranelift::CraneliftExtractor.extract(&graph);
+                let costs = regpress::extract::NodeCosts::given(&graph);
+                let problem = regpress::extract::Problem::foreign(&graph, &costs);
+                let choice = regpress::extract::cranelift::CraneliftExtractor.extract(&problem);
                 let Ok(out) = elaborate::elaborate(&imported, &graph, &choice) else {
                     continue;
                 };

@@ -246,15 +246,17 @@ fn run(cli: Cli) -> Result<i32> {
                         continue;
                     }
                 };
+                let costs = extract::NodeCosts::given(&graph);
+                let problem = extract::Problem::foreign(&graph, &costs);
                 for ex in &extractors {
                     let t = std::time::Instant::now();
-                    let choice = ex.extract(&graph);
+                    let choice = ex.extract(&problem);
                     let micros = t.elapsed().as_micros() as u64;
                     let check = choice.check(&graph);
                     let (dag, tree) = if check.is_ok() {
                         (
-                            crate::gym::dag_cost(&graph, &choice),
-                            crate::gym::tree_cost(&graph, &choice),
+                            crate::gym::dag_cost(&graph, &costs, &choice),
+                            crate::gym::tree_cost(&graph, &costs, &choice),
                         )
                     } else {
                         bad += 1;

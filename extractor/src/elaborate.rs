@@ -19,10 +19,18 @@
 //!   of being kept live across blocks: shorter live ranges for one cheap
 //!   instruction.
 //!
+//! * **Local placement** ([`Placement::Local`], chosen only by the
+//!   `pressure` extractor). A local class is never taken from the scoped
+//!   map and never hoisted: it is computed in each block that uses it, and
+//!   again after each call in that block. Its live ranges are then confined
+//!   to a block and never cross a call. The cost is one computation per
+//!   block (and per call gap) instead of one per function; the extractor
+//!   decides when that trade pays.
+//!
 //! Elaboration never moves a skeleton instruction; it only fills in the pure
 //! computations before the instruction that needs them.
 
-use crate::extract::Choice;
+use crate::extract::{Choice, OperandOrder, Placement};
 use crate::graph::{ClassId, ExtractionGraph, NodeKind};
 use crate::import::Imported;
 use crate::lang::{ClassKind, Op};
@@ -98,7 +106,9 @@ struct LoopEntry {
 
 enum Task {
     Start(ClassId),
-    Finish(ClassId, usize),
+    /// Place the class once its operands are computed; the operands were
+    /// computed in the given order of operand indices (`None`: 0, 1, …).
+    Finish(ClassId, usize, Option<Vec<usize>>),
 }
 
 struct Elaborator<'a> {
@@ -113,14 +123,23 @@ struct Elaborator<'a> {
     remat_copies: HashMap<(Block, ClassId), Value>,
     /// Skeleton results defined so far on the current dominator path.
     defined: HashSet<Value>,
+    /// Local classes computed in the current block since its start or its
+    /// last call.
+    local: HashMap<ClassId, Placed>,
+    /// Every instruction elaboration emitted, with the class it computes.
+    trace: Vec<(Inst, ClassId)>,
+    /// Sethi–Ullman register need of each chosen class, when the choice
+    /// asks for that operand order.
+    need: Option<Vec<u32>>,
 }
 
-/// Elaborate `choice` over `imported`'s skeleton into a complete function.
-pub fn elaborate(
+/// Elaborate `choice`, and also report which class each emitted
+/// instruction computes (the `pressure` extractor costs placements with it).
+pub fn elaborate_traced(
     imported: &Imported,
     graph: &ExtractionGraph,
     choice: &Choice,
-) -> Result<Function, ElabError> {
+) -> Result<Elaborated, ElabError> {
     let func = imported.skeleton.clone();
     let cfg = ControlFlowGraph::with_function(&func);
     let domtree = DominatorTree::with_function(&func, &cfg);
@@ -137,9 +156,34 @@ pub fn elaborate(
         loop_stack: Vec::new(),
         remat_copies: HashMap::new(),
         defined: HashSet::new(),
+        local: HashMap::new(),
+        trace: Vec::new(),
+        need: (choice.operand_order() == OperandOrder::SethiUllman)
+            .then(|| register_need(graph, choice)),
     };
     e.run()?;
-    Ok(e.func)
+    Ok(Elaborated {
+        func: e.func,
+        trace: e.trace,
+    })
+}
+
+/// An elaborated function and where its pure instructions came from.
+pub struct Elaborated {
+    /// The complete function.
+    pub func: Function,
+    /// Every pure instruction elaboration emitted (remat copies included),
+    /// with the class it computes, in emission order.
+    pub trace: Vec<(Inst, ClassId)>,
+}
+
+/// Elaborate `choice` over `imported`'s skeleton into a complete function.
+pub fn elaborate(
+    imported: &Imported,
+    graph: &ExtractionGraph,
+    choice: &Choice,
+) -> Result<Function, ElabError> {
+    elaborate_traced(imported, graph, choice).map(|e| e.func)
 }
 
 impl Elaborator<'_> {
@@ -211,6 +255,7 @@ impl Elaborator<'_> {
         idom: Option<Block>,
     ) -> Result<Vec<Value>, ElabError> {
         self.start_block(block, idom);
+        self.local.clear();
         let mut defined = Vec::new();
         let mut next = self.func.layout.first_inst(block);
         let mut first_branch = None;
@@ -230,6 +275,11 @@ impl Elaborator<'_> {
             self.func
                 .dfg
                 .overwrite_inst_values(inst, new_args.into_iter());
+            if self.func.dfg.insts[inst].opcode().is_call() {
+                // Every caller-saved register dies here: a local class used
+                // after the call is recomputed rather than kept across it.
+                self.local.clear();
+            }
             let depth = self.scoped.depth();
             for &r in self.func.dfg.inst_results(inst) {
                 self.defined.insert(r);
@@ -267,7 +317,10 @@ impl Elaborator<'_> {
     /// If `placed` is a remat value from another block, use (or make) a copy
     /// of it in `block`, before `before`.
     fn maybe_remat(&mut self, placed: &mut Placed, class: ClassId, block: Block, before: Inst) {
-        if placed.block == block || !self.is_remat(class) {
+        if placed.block == block
+            || !self.is_remat(class)
+            || self.choice.placement(class) == Placement::Local
+        {
             return;
         }
         let value = match self.remat_copies.get(&(block, class)) {
@@ -279,6 +332,7 @@ impl Elaborator<'_> {
                 };
                 let copy = self.func.dfg.clone_inst(inst);
                 self.func.layout.insert_inst(copy, before);
+                self.trace.push((copy, class));
                 let v = self.func.dfg.first_result(copy);
                 self.remat_copies.insert((block, class), v);
                 v
@@ -294,7 +348,11 @@ impl Elaborator<'_> {
         while let Some(task) = tasks.pop() {
             match task {
                 Task::Start(c) => {
-                    if let Some(p) = self.scoped.get(c) {
+                    let known = match self.choice.placement(c) {
+                        Placement::Cranelift => self.scoped.get(c),
+                        Placement::Local => self.local.get(&c).copied(),
+                    };
+                    if let Some(p) = known {
                         results.push(p);
                         continue;
                     }
@@ -304,14 +362,39 @@ impl Elaborator<'_> {
                         continue;
                     }
                     let kids = self.graph.children(n);
-                    tasks.push(Task::Finish(c, kids.len()));
-                    for &k in kids.iter().rev() {
-                        tasks.push(Task::Start(k));
+                    match &self.need {
+                        None => {
+                            tasks.push(Task::Finish(c, kids.len(), None));
+                            for &k in kids.iter().rev() {
+                                tasks.push(Task::Start(k));
+                            }
+                        }
+                        Some(need) => {
+                            // Compute the neediest operand first (a stable
+                            // sort keeps Cranelift's order among equals);
+                            // `Finish` puts the results back in operand order.
+                            let mut order: Vec<usize> = (0..kids.len()).collect();
+                            order.sort_by_key(|&i| std::cmp::Reverse(need[kids[i].index()]));
+                            for &i in order.iter().rev() {
+                                tasks.push(Task::Start(kids[i]));
+                            }
+                            tasks.insert(
+                                tasks.len() - kids.len(),
+                                Task::Finish(c, kids.len(), Some(order)),
+                            );
+                        }
                     }
                 }
-                Task::Finish(c, nargs) => {
+                Task::Finish(c, nargs, order) => {
                     let at = results.len() - nargs;
-                    let args: Vec<Placed> = results.drain(at..).collect();
+                    let mut args: Vec<Placed> = results.drain(at..).collect();
+                    if let Some(order) = order {
+                        let mut by_operand = args.clone();
+                        for (j, &i) in order.iter().enumerate() {
+                            by_operand[i] = args[j];
+                        }
+                        args = by_operand;
+                    }
                     let placed = self.place(c, args, before);
                     results.push(placed);
                 }
@@ -354,6 +437,12 @@ impl Elaborator<'_> {
             })
             .max()
             .unwrap_or(self.loop_stack.len().saturating_sub(1));
+        let local = self.choice.placement(c) == Placement::Local;
+        let hoist_level = if local {
+            self.loop_stack.len()
+        } else {
+            hoist_level
+        };
         let (depth, before, block) = if hoist_level == self.loop_stack.len() {
             let b = self.func.layout.inst_block(before).expect("placed");
             (self.scoped.depth(), before, b)
@@ -391,11 +480,41 @@ impl Elaborator<'_> {
             .overwrite_inst_values(inst, args.iter().map(|a| a.value));
         self.func.dfg.make_inst_results(inst, ctrl);
         self.func.layout.insert_inst(inst, before);
+        self.trace.push((inst, c));
         let value = self.func.dfg.first_result(inst);
         let placed = Placed { block, value };
-        self.scoped.insert_if_absent_at(c, placed, depth);
+        if local {
+            self.local.insert(c, placed);
+        } else {
+            self.scoped.insert_if_absent_at(c, placed, depth);
+        }
         placed
     }
+}
+
+/// Sethi–Ullman register need of every chosen class reachable from the
+/// roots: 0 for a live value (already in a register), 1 for a node without
+/// value operands, and otherwise, with the operands' needs sorted
+/// downwards, the largest `need_i + i`. Shared operands are counted in each
+/// user, as the classic labelling does; it only orders operands.
+fn register_need(graph: &ExtractionGraph, choice: &Choice) -> Vec<u32> {
+    let mut need = vec![0u32; graph.num_classes()];
+    for c in choice.topo_order(graph) {
+        let Some(n) = choice.get(c) else { continue };
+        if graph.info(n).kind == NodeKind::Live {
+            continue;
+        }
+        let mut kids: Vec<u32> = graph.children(n).iter().map(|k| need[k.index()]).collect();
+        kids.sort_unstable_by(|a, b| b.cmp(a));
+        need[c.index()] = kids
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| k + i as u32)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+    }
+    need
 }
 
 /// An `InstructionData` for a transparent opcode, with placeholder operands

@@ -1,8 +1,8 @@
 //! extraction-gym's egraph-serialize JSON, as an [`ExtractionGraph`], and the
 //! scoring that extraction-gym applies to every extractor alike.
 
-use crate::extract::Choice;
-use crate::graph::{Builder, ClassId, ExtractionGraph, NodeId, NodeInfo, NodeKind};
+use crate::extract::{Choice, NodeCosts};
+use crate::graph::{Builder, ClassId, ExtractionGraph, NodeInfo, NodeKind};
 use anyhow::{anyhow, Result};
 use cranelift_codegen::ir::types::INVALID;
 use std::collections::HashMap;
@@ -68,34 +68,24 @@ pub fn from_serialized(eg: &egraph_serialize::EGraph) -> Result<ExtractionGraph>
     Ok(g)
 }
 
-/// A node's cost: the given cost for foreign nodes, Cranelift's opcode cost
-/// for CLIF nodes, nothing for live values.
-pub fn node_cost(graph: &ExtractionGraph, n: NodeId) -> f64 {
-    match graph.info(n).kind {
-        NodeKind::Foreign => graph.info(n).given_cost,
-        NodeKind::Live => 0.0,
-        NodeKind::Inst(op) => crate::extract::cranelift::opcode_cost(op) as f64,
-    }
-}
-
 /// The DAG cost of a well-formed choice: every chosen class reachable from
 /// the roots paid once.
-pub fn dag_cost(graph: &ExtractionGraph, choice: &Choice) -> f64 {
+pub fn dag_cost(graph: &ExtractionGraph, costs: &NodeCosts, choice: &Choice) -> f64 {
     choice
         .topo_order(graph)
         .into_iter()
         .filter_map(|c| choice.get(c))
-        .map(|n| node_cost(graph, n))
+        .map(|n| costs.get(n))
         .sum()
 }
 
 /// The tree cost of a well-formed choice: each root's tree, shared
 /// subterms paid once per use, summed over the roots.
-pub fn tree_cost(graph: &ExtractionGraph, choice: &Choice) -> f64 {
+pub fn tree_cost(graph: &ExtractionGraph, costs: &NodeCosts, choice: &Choice) -> f64 {
     let mut memo: Vec<Option<f64>> = vec![None; graph.num_classes()];
     for c in choice.topo_order(graph) {
         let n = choice.get(c).expect("chosen");
-        let t = node_cost(graph, n)
+        let t = costs.get(n)
             + graph
                 .children(n)
                 .iter()

@@ -42,6 +42,7 @@ pub mod graph;
 pub mod gym;
 pub mod import;
 pub mod lang;
+pub mod liveness;
 pub mod pipeline;
 pub mod predict;
 pub mod rules;

@@ -8,13 +8,14 @@
 //! optimisation, never correctness.
 
 use crate::elaborate::elaborate;
-use crate::extract::Extractor;
+use crate::extract::{Extractor, NodeCosts, Problem};
 use crate::graph::ExtractionGraph;
 use crate::import::{import, ImportStats};
 use crate::rules::{saturate, Limits, Rule, SaturationReport};
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
+use regpress_cost_model::Target;
 use std::time::{Duration, Instant};
 
 /// Why a function was refused.
@@ -157,7 +158,9 @@ pub fn prepare(func: &Function, isa: &dyn TargetIsa) -> Function {
 fn value_number(func: &Function) -> Option<Function> {
     let imported = import(func);
     let graph = extraction_graph(&imported);
-    let choice = crate::extract::cranelift::CraneliftExtractor.extract(&graph);
+    let costs = crate::extract::NodeCosts::given(&graph);
+    let problem = crate::extract::Problem::foreign(&graph, &costs);
+    let choice = crate::extract::cranelift::CraneliftExtractor.extract(&problem);
     choice.check(&graph).ok()?;
     elaborate(&imported, &graph, &choice).ok()
 }
@@ -208,8 +211,15 @@ pub fn optimize(
         saturation,
         skeleton,
     } = stage(&prepared, rules, &settings.limits);
+    let target = target_of(isa);
     let t = Instant::now();
-    let choice = extractor.extract(&graph);
+    let costs = NodeCosts::target(&imported, &graph, target);
+    let problem = Problem {
+        graph: &graph,
+        costs: &costs,
+        function: Some((&imported, target)),
+    };
+    let choice = extractor.extract(&problem);
     let extract_time = t.elapsed();
     let mut report = Report {
         import: imported.stats,
@@ -257,4 +267,14 @@ pub fn skeleton_operands(
             .block_insts(b)
             .flat_map(move |i| func.dfg.inst_values(i).map(|v| func.dfg.resolve_aliases(v)))
     })
+}
+
+/// The cost-model target of an ISA. The CLI and the tests only build x86-64
+/// and AArch64 ISAs; anything else is costed as x86-64, which affects only
+/// how good the extraction is, never whether it is correct.
+pub fn target_of(isa: &dyn TargetIsa) -> Target {
+    match isa.triple().architecture {
+        target_lexicon::Architecture::Aarch64(_) => Target::Aarch64,
+        _ => Target::X86_64,
+    }
 }

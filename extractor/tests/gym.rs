@@ -2,7 +2,7 @@
 //! cost never above extraction-gym's own greedy DAG extractor
 //! (`faster-greedy-dag` in `REFERENCE.csv`).
 
-use regpress::extract::{self, Extractor};
+use regpress::extract::{self, Extractor, NodeCosts, Problem};
 use regpress::gym;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -40,11 +40,12 @@ fn dag_matches_or_beats_faster_greedy_dag() {
                 continue;
             }
         };
-        let choice = dag.extract(&graph);
+        let costs = NodeCosts::given(&graph);
+        let choice = dag.extract(&Problem::foreign(&graph, &costs));
         choice
             .check(&graph)
             .unwrap_or_else(|e| panic!("{file}: {e}"));
-        let ours = gym::dag_cost(&graph, &choice);
+        let ours = gym::dag_cost(&graph, &costs, &choice);
         assert!(
             ours <= greedy * (1.0 + 1e-9) + 1e-9,
             "{file}: dag cost {ours} above faster-greedy-dag's {greedy}"
@@ -64,13 +65,17 @@ fn every_extractor_makes_well_formed_choices() {
             let Ok(graph) = gym::load(&path) else {
                 continue;
             };
+            let costs = NodeCosts::given(&graph);
             for name in extract::EXTRACTORS {
                 let ex = extract::by_name(name).unwrap();
-                let choice = ex.extract(&graph);
+                let choice = ex.extract(&Problem::foreign(&graph, &costs));
                 choice
                     .check(&graph)
                     .unwrap_or_else(|e| panic!("{name} on {}: {e}", path.display()));
-                assert!(gym::tree_cost(&graph, &choice) >= gym::dag_cost(&graph, &choice) - 1e-9);
+                assert!(
+                    gym::tree_cost(&graph, &costs, &choice)
+                        >= gym::dag_cost(&graph, &costs, &choice) - 1e-9
+                );
             }
         }
     }
@@ -88,8 +93,14 @@ fn dag_pays_a_shared_value_once() {
     }, "root_eclasses": ["1"]}"#;
     let eg: egraph_serialize::EGraph = serde_json::from_str(json).unwrap();
     let graph = gym::from_serialized(&eg).unwrap();
-    let dag = extract::dag::DagExtractor.extract(&graph);
-    assert_eq!(gym::dag_cost(&graph, &dag), 11.0);
-    let tree = extract::cranelift::CraneliftExtractor.extract(&graph);
-    assert_eq!(gym::dag_cost(&graph, &tree), 15.0);
+    let costs = NodeCosts::given(&graph);
+    let problem = Problem::foreign(&graph, &costs);
+    let dag = extract::dag::DagExtractor.extract(&problem);
+    assert_eq!(gym::dag_cost(&graph, &costs, &dag), 11.0);
+    for tree in [
+        extract::cranelift::CraneliftExtractor.extract(&problem),
+        extract::tree::TreeExtractor.extract(&problem),
+    ] {
+        assert_eq!(gym::dag_cost(&graph, &costs, &tree), 15.0);
+    }
 }

@@ -12,9 +12,11 @@
 //! every instruction costs at least 1, so a class with finite cost chooses a
 //! node whose operands all cost strictly less: the choice is acyclic.
 //! Classes whose cost saturated (Cranelift picks "any node" there) take the
-//! always-acyclic [`first_resolvable`](super::first_resolvable) choice.
+//! always-acyclic [`first_resolvable`](super::first_resolvable) choice. The
+//! fixpoint is shared with `tree` ([`best_tree_costs`]).
 
-use super::{first_resolvable, Choice, Extractor};
+use super::tree::{best_tree_costs, choice_from_best};
+use super::{Choice, Extractor, Problem};
 use crate::graph::{ExtractionGraph, NodeId, NodeKind};
 use cranelift_codegen::ir::Opcode;
 
@@ -45,8 +47,6 @@ pub fn opcode_cost(op: Opcode) -> u32 {
     }
 }
 
-const INFINITY: u32 = u32::MAX;
-
 impl CraneliftExtractor {
     /// The node's own cost, or its given cost for foreign nodes.
     fn own_cost(graph: &ExtractionGraph, n: NodeId) -> u32 {
@@ -56,61 +56,6 @@ impl CraneliftExtractor {
             NodeKind::Foreign => graph.info(n).given_cost.round().clamp(0.0, 1e9) as u32,
         }
     }
-
-    /// Best tree cost of every class, to a fixpoint.
-    pub fn best_costs(graph: &ExtractionGraph) -> (Vec<u32>, Vec<Option<NodeId>>) {
-        let nc = graph.num_classes();
-        let mut cost = vec![INFINITY; nc];
-        let mut best: Vec<Option<NodeId>> = vec![None; nc];
-        let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
-        for c in graph.classes() {
-            for n in graph.nodes(c) {
-                for &k in graph.children(n) {
-                    parents[k.index()].push(n);
-                }
-            }
-        }
-        let mut queued = vec![false; graph.num_nodes()];
-        let mut work: std::collections::VecDeque<NodeId> = (0..graph.num_nodes() as u32)
-            .map(NodeId)
-            .filter(|&n| graph.children(n).is_empty())
-            .collect();
-        for &n in &work {
-            queued[n.index()] = true;
-        }
-        while let Some(n) = work.pop_front() {
-            queued[n.index()] = false;
-            let c = graph.class_of(n);
-            let mut total = Self::own_cost(graph, n);
-            for &k in graph.children(n) {
-                total = total.saturating_add(cost[k.index()]);
-            }
-            if total == INFINITY {
-                continue;
-            }
-            let better = match best[c.index()] {
-                None => true,
-                Some(b) => {
-                    total < cost[c.index()]
-                        || (total == cost[c.index()] && graph.info(n).age > graph.info(b).age)
-                }
-            };
-            if better {
-                let improved = total < cost[c.index()];
-                cost[c.index()] = total;
-                best[c.index()] = Some(n);
-                if improved {
-                    for &p in &parents[c.index()] {
-                        if !queued[p.index()] {
-                            queued[p.index()] = true;
-                            work.push_back(p);
-                        }
-                    }
-                }
-            }
-        }
-        (cost, best)
-    }
 }
 
 impl Extractor for CraneliftExtractor {
@@ -118,16 +63,10 @@ impl Extractor for CraneliftExtractor {
         "cranelift"
     }
 
-    fn extract(&self, graph: &ExtractionGraph) -> Choice {
-        let (_, best) = Self::best_costs(graph);
-        let fallback = first_resolvable(graph);
-        let mut choice = Choice::new(graph);
-        for c in graph.classes() {
-            if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
-                choice.set(c, n);
-            }
-        }
-        choice.prune(graph);
-        choice
+    /// Cranelift's own table, whatever `problem.costs` says.
+    fn extract(&self, problem: &Problem) -> Choice {
+        let graph = problem.graph;
+        let (_, best) = best_tree_costs(graph, |n| Self::own_cost(graph, n));
+        choice_from_best(graph, &best)
     }
 }

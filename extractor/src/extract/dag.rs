@@ -24,9 +24,8 @@
 //! `default+reassoc` from 1.34x Cranelift's spills+reloads (newest on tie)
 //! to 0.89x on x86_64 (see notes.md §4).
 
-use super::{first_resolvable, Choice, Extractor};
+use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
-use crate::gym::node_cost;
 use std::collections::VecDeque;
 
 /// See the module documentation.
@@ -36,7 +35,7 @@ pub struct DagExtractor;
 /// `n²/2` members in all). Past this many merged members the extractor
 /// gives up and returns the tree-cost choice instead: a correct, less
 /// optimised result in bounded time and memory.
-pub const WORK_LIMIT: usize = 20_000_000;
+pub const WORK_LIMIT: usize = 250_000_000;
 
 /// A class's chosen sub-DAG: the classes it needs, sorted, with the cost of
 /// the node chosen for each, and their total.
@@ -80,7 +79,12 @@ fn union(sets: &[&CostSet]) -> Vec<(ClassId, f64)> {
 }
 
 impl DagExtractor {
-    fn cost_of(graph: &ExtractionGraph, sets: &[Option<CostSet>], n: NodeId) -> Option<CostSet> {
+    fn cost_of(
+        graph: &ExtractionGraph,
+        costs: &NodeCosts,
+        sets: &[Option<CostSet>],
+        n: NodeId,
+    ) -> Option<CostSet> {
         let c = graph.class_of(n);
         let mut kids: Vec<&CostSet> = Vec::with_capacity(graph.children(n).len());
         for &k in graph.children(n) {
@@ -92,7 +96,7 @@ impl DagExtractor {
         if members.binary_search_by(|m| m.0.cmp(&c)).is_ok() {
             return None;
         }
-        let own = node_cost(graph, n);
+        let own = costs.get(n);
         let pos = members.partition_point(|m| m.0 < c);
         members.insert(pos, (c, own));
         let total = members.iter().map(|m| m.1).sum();
@@ -105,7 +109,8 @@ impl Extractor for DagExtractor {
         "dag"
     }
 
-    fn extract(&self, graph: &ExtractionGraph) -> Choice {
+    fn extract(&self, problem: &Problem) -> Choice {
+        let graph = problem.graph;
         let nc = graph.num_classes();
         let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
         for c in graph.classes() {
@@ -129,12 +134,12 @@ impl Extractor for DagExtractor {
         while let Some(n) = work.pop_front() {
             queued[n.index()] = false;
             let c = graph.class_of(n);
-            let Some(set) = Self::cost_of(graph, &sets, n) else {
+            let Some(set) = Self::cost_of(graph, problem.costs, &sets, n) else {
                 continue;
             };
             merged += set.members.len();
             if merged > WORK_LIMIT {
-                return super::cranelift::CraneliftExtractor.extract(graph);
+                return super::cranelift::CraneliftExtractor.extract(problem);
             }
             let better = match &sets[c.index()] {
                 None => true,
@@ -225,7 +230,8 @@ mod tests {
             "rules did not fire"
         );
         let graph = ExtractionGraph::from_egraph(&imported.egraph, &[root]);
-        let choice = DagExtractor.extract(&graph);
+        let costs = NodeCosts::given(&graph);
+        let choice = DagExtractor.extract(&Problem::foreign(&graph, &costs));
         choice.check(&graph).unwrap();
         let out = crate::elaborate::elaborate(&imported, &graph, &choice).unwrap();
         let text = out.display().to_string();

@@ -1,20 +1,89 @@
 //! Extraction: choose one node per needed class.
 //!
-//! Every extractor implements the one small [`Extractor`] trait and returns a
-//! [`Choice`]; [`Choice::check`] validates any choice the same way, whoever
-//! made it (the spirit of regalloc2's checker and of extraction-gym's
-//! driver).
+//! Every extractor implements the one small [`Extractor`] trait: given a
+//! [`Problem`] (the graph, a cost per node, and for CLIF the function
+//! behind it), it returns a [`Choice`]. [`Choice::check`] validates any
+//! choice the same way, whoever made it (the spirit of regalloc2's checker
+//! and of extraction-gym's driver).
+//!
+//! | extractor | objective | ties |
+//! |---|---|---|
+//! | `cranelift` | Cranelift 0.135's tree cost and opcode table | newest node |
+//! | `tree` | tree cost, target costs from `cost-model` | newest node |
+//! | `dag` | each needed class paid once, target costs | oldest node |
+//! | `pressure` | `dag`, then expected spill cost of the placement | oldest node |
 
+pub mod costs;
 pub mod cranelift;
 pub mod dag;
+pub mod pressure;
+pub mod tree;
+
+pub use costs::NodeCosts;
 
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
+use crate::import::Imported;
+use regpress_cost_model::Target;
 use std::fmt;
 
-/// One chosen node per class, or `None` for classes nobody needs.
+/// What an extractor is asked to solve.
+#[derive(Clone, Copy)]
+pub struct Problem<'a> {
+    /// The graph to choose in.
+    pub graph: &'a ExtractionGraph,
+    /// The cost of each node, in the objective being minimised.
+    pub costs: &'a NodeCosts,
+    /// For a graph built from CLIF: the imported function (skeleton and
+    /// e-graph) and the target, for extractors that reason about where
+    /// elaboration will place values. `None` for extraction-gym graphs.
+    pub function: Option<(&'a Imported, Target)>,
+}
+
+impl<'a> Problem<'a> {
+    /// A problem with no function behind it (an extraction-gym graph).
+    pub fn foreign(graph: &'a ExtractionGraph, costs: &'a NodeCosts) -> Self {
+        Problem {
+            graph,
+            costs,
+            function: None,
+        }
+    }
+}
+
+/// How elaboration places a chosen class. Every extractor but `pressure`
+/// leaves the default, which is Cranelift's policy.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// Cranelift's: computed at its first use in dominator-tree order,
+    /// reused by every dominated use, hoisted out of loops whose body does
+    /// not define its operands, and (for cheap nodes) re-emitted per block.
+    #[default]
+    Cranelift,
+    /// Computed afresh in every block that uses it, at the first use in
+    /// that block, and never hoisted: no live range crosses a block
+    /// boundary, at the price of one computation per using block.
+    Local,
+}
+
+/// The order in which elaboration computes a node's operands.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OperandOrder {
+    /// Left to right, as Cranelift does.
+    #[default]
+    Given,
+    /// The operand whose computation needs the most registers first
+    /// (Sethi–Ullman): its temporaries are dead before the others start,
+    /// so fewer values are live at once.
+    SethiUllman,
+}
+
+/// One chosen node per class, or `None` for classes nobody needs, how each
+/// chosen class is placed, and in what order operands are computed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Choice {
     chosen: Vec<Option<NodeId>>,
+    placement: Vec<Placement>,
+    order: OperandOrder,
 }
 
 /// Why a choice is not well formed.
@@ -44,7 +113,29 @@ impl Choice {
     pub fn new(graph: &ExtractionGraph) -> Self {
         Choice {
             chosen: vec![None; graph.num_classes()],
+            placement: vec![Placement::Cranelift; graph.num_classes()],
+            order: OperandOrder::Given,
         }
+    }
+
+    /// The operand order elaboration follows.
+    pub fn operand_order(&self) -> OperandOrder {
+        self.order
+    }
+
+    /// Set the operand order elaboration follows.
+    pub fn set_operand_order(&mut self, order: OperandOrder) {
+        self.order = order;
+    }
+
+    /// How class `c` is to be placed.
+    pub fn placement(&self, c: ClassId) -> Placement {
+        self.placement[c.index()]
+    }
+
+    /// Set how class `c` is to be placed.
+    pub fn set_placement(&mut self, c: ClassId, p: Placement) {
+        self.placement[c.index()] = p;
     }
 
     /// The node chosen for a class.
@@ -163,17 +254,19 @@ pub trait Extractor: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Choose. The result must pass [`Choice::check`].
-    fn extract(&self, graph: &ExtractionGraph) -> Choice;
+    fn extract(&self, problem: &Problem) -> Choice;
 }
 
 /// The names of every extractor, in report order.
-pub const EXTRACTORS: &[&str] = &["cranelift", "dag"];
+pub const EXTRACTORS: &[&str] = &["cranelift", "tree", "dag", "pressure"];
 
 /// Look up an extractor by name.
 pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
     match name {
         "cranelift" => Some(Box::new(cranelift::CraneliftExtractor)),
+        "tree" => Some(Box::new(tree::TreeExtractor)),
         "dag" => Some(Box::new(dag::DagExtractor)),
+        "pressure" => Some(Box::new(pressure::PressureExtractor)),
         _ => None,
     }
 }

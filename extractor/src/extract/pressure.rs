@@ -1,0 +1,263 @@
+//! `pressure`: amortised reuse, then placement against register pressure.
+//!
+//! Counting a shared value once (`dag`) is the right objective for the
+//! *number* of computations, but it is blind to the other half of the cost:
+//! a value computed once and reused far away occupies a register all the way
+//! there. In Cranelift's pipeline that distance is made by elaboration, not
+//! by the choice of nodes: scoped GVN reuses a value in every dominated
+//! block, and LICM hoists loop invariants into the preheader, where they stay
+//! live for the whole loop. On the wasm corpus, `opt_level=none` (no GVN, no
+//! LICM) spills 23% less than `speed` on the same code.
+//!
+//! So this extractor decides two things:
+//!
+//! 1. **Which node** computes each class: `dag`'s choice (target costs from
+//!    `cost-model`, shared values paid once, ties to the original form),
+//!    except that where values are hot it may go back to the form the
+//!    program had (rewrites such as reassociation keep the cost and move
+//!    the live ranges).
+//! 2. **Where** cheap classes are placed: Cranelift's placement (reuse,
+//!    hoist), or [`Placement::Local`] (recompute in each using block and
+//!    after each call, never hoist).
+//!
+//! The objective is expected cycles, weighted by block frequency
+//! (`10^loop depth`): the cost-model cost of every instruction elaboration
+//! emits, plus the expected spill and reload cost of the resulting register
+//! pressure ([`Pressure::spill_cost`]: capacity excess per block and per
+//! class, and values live across calls beyond the callee-saved registers).
+//!
+//! It is measured, not guessed: every move elaborates the decision for
+//! real, runs liveness on the result ([`Pressure`]), and is kept only if the
+//! objective falls. The moves are driven by the *hot* values, those live
+//! where the target runs out of registers or across a call beyond the
+//! callee-saved registers: first their original forms, then, repeatedly, making the hot classes local that are cheap to
+//! recompute from operands available anyway. A limit on rounds and on graph
+//! size bounds the time; hitting it leaves `dag`'s placement, which is
+//! always correct.
+
+use super::dag::DagExtractor;
+use super::{Choice, Extractor, Placement, Problem};
+use crate::elaborate::elaborate_traced;
+use crate::graph::{ClassId, ExtractionGraph, NodeKind};
+use crate::import::Imported;
+use crate::liveness::Pressure;
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::entity::EntityRef;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::Value;
+use cranelift_codegen::loop_analysis::LoopAnalysis;
+use regpress_cost_model::{block_frequency, Target};
+use std::collections::HashMap;
+
+/// See the module documentation.
+pub struct PressureExtractor;
+
+/// Most placement rounds per function.
+pub const MAX_ROUNDS: usize = 6;
+
+/// Graphs with more nodes than this keep `dag`'s placement: each round
+/// elaborates the whole function, and the corpus's largest functions would
+/// otherwise spend more time here than Cranelift spends compiling them.
+pub const NODE_LIMIT: usize = 400_000;
+
+/// A class is worth recomputing only if its node costs at most this, in the
+/// cost model's cycles ([`Cost::scalar`](regpress_cost_model::Cost::scalar)):
+/// one simple ALU instruction or one load, not a multiply chain.
+pub const CHEAP: f64 = 2.0;
+
+/// One evaluated decision.
+struct Evaluation {
+    /// Expected cycles: instructions plus spills, frequency-weighted.
+    objective: f64,
+    pressure: Pressure,
+    /// The class each emitted pure value computes, and the frequency of
+    /// the block it is emitted in.
+    class_of: HashMap<Value, (ClassId, f64)>,
+}
+
+/// What stays fixed while placements change: the skeleton's control flow.
+/// Elaboration adds no blocks, so the skeleton's CFG and loops are the
+/// elaborated function's.
+struct Context<'a> {
+    problem: &'a Problem<'a>,
+    imported: &'a Imported,
+    target: Target,
+    cfg: ControlFlowGraph,
+    loops: LoopAnalysis,
+}
+
+impl Context<'_> {
+    fn evaluate(&self, choice: &Choice) -> Option<Evaluation> {
+        let graph = self.problem.graph;
+        let e = elaborate_traced(self.imported, graph, choice).ok()?;
+        let pressure = Pressure::analyze(&e.func, &self.cfg, &self.loops, self.target);
+        let mut objective = pressure.spill_cost(self.target);
+        let mut class_of = HashMap::with_capacity(e.trace.len());
+        for &(inst, class) in &e.trace {
+            let block = e.func.layout.inst_block(inst)?;
+            let freq = block_frequency(self.loops.loop_level(block).level() as u32) as f64;
+            let node = choice.get(class)?;
+            objective += freq * self.problem.costs.get(node);
+            class_of.insert(e.func.dfg.first_result(inst), (class, freq));
+        }
+        Some(Evaluation {
+            objective,
+            pressure,
+            class_of,
+        })
+    }
+
+    /// Classes worth making local: computed by a cheap node whose operands
+    /// are live values, constants or local classes (so recomputing does not
+    /// lengthen another live range much), whose values carry more expected
+    /// spill cost ([`Pressure::hotness`]) than computing them once more
+    /// where they are would cost.
+    fn candidates(&self, choice: &Choice, eval: &Evaluation) -> Vec<ClassId> {
+        let graph = self.problem.graph;
+        let mut gain: HashMap<ClassId, f64> = HashMap::new();
+        for v in eval.pressure.hot.ones() {
+            let Some(&(c, freq)) = eval.class_of.get(&Value::new(v)) else {
+                continue;
+            };
+            let Some(n) = choice.get(c) else { continue };
+            *gain.entry(c).or_default() +=
+                eval.pressure.hotness[v] - freq * self.problem.costs.get(n);
+        }
+        let mut out: Vec<ClassId> = gain
+            .into_iter()
+            .filter(|&(_, g)| g > 0.0)
+            .map(|(c, _)| c)
+            .filter(|&c| choice.placement(c) == Placement::Cranelift)
+            .filter(|&c| self.recomputable(graph, choice, c))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The current choice with every hot class that chose a rewritten node
+    /// put back to its oldest node (the form the program had; see
+    /// `dag`'s ties), operands filled in the same way where they were not
+    /// chosen. `None` if nothing changes or the result is ill-formed.
+    fn original_forms(&self, choice: &Choice, eval: &Evaluation) -> Option<Choice> {
+        let graph = self.problem.graph;
+        let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).age);
+        let mut trial = choice.clone();
+        let mut changed = false;
+        let mut stack: Vec<ClassId> = Vec::new();
+        for v in eval.pressure.hot.ones() {
+            let Some(&(c, _)) = eval.class_of.get(&Value::new(v)) else {
+                continue;
+            };
+            let old = oldest(c)?;
+            if trial.get(c) != Some(old) {
+                trial.set(c, old);
+                changed = true;
+                stack.extend(graph.children(old));
+            }
+        }
+        while let Some(k) = stack.pop() {
+            if trial.get(k).is_none() {
+                let old = oldest(k)?;
+                trial.set(k, old);
+                stack.extend(graph.children(old));
+            }
+        }
+        if !changed {
+            return None;
+        }
+        trial.prune(graph);
+        trial.check(graph).ok()?;
+        Some(trial)
+    }
+
+    fn recomputable(&self, graph: &ExtractionGraph, choice: &Choice, c: ClassId) -> bool {
+        let Some(n) = choice.get(c) else {
+            return false;
+        };
+        if !matches!(graph.info(n).kind, NodeKind::Inst(_)) || self.problem.costs.get(n) > CHEAP {
+            return false;
+        }
+        graph.children(n).iter().all(|&k| {
+            graph.class_const(k).is_some()
+                || choice.placement(k) == Placement::Local
+                || choice
+                    .get(k)
+                    .is_some_and(|m| graph.info(m).kind == NodeKind::Live)
+        })
+    }
+}
+
+impl Extractor for PressureExtractor {
+    fn name(&self) -> &'static str {
+        "pressure"
+    }
+
+    fn extract(&self, problem: &Problem) -> Choice {
+        let base = DagExtractor.extract(problem);
+        let Some((imported, target)) = problem.function else {
+            return base;
+        };
+        if problem.graph.num_nodes() > NODE_LIMIT {
+            return base;
+        }
+        let func = &imported.skeleton;
+        let cfg = ControlFlowGraph::with_function(func);
+        let domtree = DominatorTree::with_function(func, &cfg);
+        let mut loops = LoopAnalysis::new();
+        loops.compute(func, &cfg, &domtree);
+        let cx = Context {
+            problem,
+            imported,
+            target,
+            cfg,
+            loops,
+        };
+        let Some(mut best) = cx.evaluate(&base) else {
+            return base;
+        };
+        let mut choice = base;
+        // Each move is kept only if the measured objective falls.
+        let try_move = |choice: &mut Choice, best: &mut Evaluation, trial: Choice| -> bool {
+            match cx.evaluate(&trial) {
+                Some(e) if e.objective < best.objective * (1.0 - 1e-9) => {
+                    *choice = trial;
+                    *best = e;
+                    true
+                }
+                _ => false,
+            }
+        };
+        // Move 1: the original form where the program runs out of
+        // registers. Rewrites (reassociation, De Morgan) that cost the same
+        // or a little less can still lengthen live ranges; where values are
+        // hot, go back to the shape the program had.
+        if let Some(trial) = cx.original_forms(&choice, &best) {
+            try_move(&mut choice, &mut best, trial);
+        }
+        // Move 2, repeated: make hot, cheap classes local.
+        for _ in 0..MAX_ROUNDS {
+            let candidates = cx.candidates(&choice, &best);
+            if candidates.is_empty() {
+                break;
+            }
+            // Try the whole batch; if it does not pay, try its first half
+            // once (candidates are in class order, i.e. roughly program
+            // order), then stop.
+            let mut accepted = false;
+            for take in [candidates.len(), candidates.len().div_ceil(2)] {
+                let mut trial = choice.clone();
+                for &c in &candidates[..take] {
+                    trial.set_placement(c, Placement::Local);
+                }
+                if try_move(&mut choice, &mut best, trial) {
+                    accepted = true;
+                    break;
+                }
+            }
+            if !accepted {
+                break;
+            }
+        }
+        choice
+    }
+}

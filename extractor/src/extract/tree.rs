@@ -1,0 +1,149 @@
+//! `tree`: Cranelift's tree-cost extraction, with the target's costs.
+//!
+//! The algorithm is exactly the `cranelift` extractor's: a node costs its
+//! own cost plus the best cost of each operand class (an operand used twice
+//! is paid twice), ties go to the newest node, and the best costs are
+//! iterated to a fixpoint because saturated e-graphs can be cyclic. Only
+//! the node costs differ: they come from `cost-model` for the function's
+//! target instead of Cranelift's target-blind table. Comparing `tree` with
+//! `cranelift` therefore isolates what the cost model alone buys, and
+//! comparing `dag` with `tree` what counting shared values once buys.
+//!
+//! [`best_tree_costs`] is the shared fixpoint, generic over the cost type so
+//! that `cranelift` keeps Cranelift's saturating `u32` arithmetic bit for
+//! bit.
+
+use super::{first_resolvable, Choice, Extractor, Problem};
+use crate::graph::{ExtractionGraph, NodeId, NodeKind};
+use std::collections::VecDeque;
+
+/// See the module documentation.
+pub struct TreeExtractor;
+
+/// A cost that tree extraction can add and compare.
+pub trait TreeCost: Copy + PartialOrd {
+    /// The cost of a class that cannot be computed (yet).
+    const INFINITY: Self;
+    /// The cost of a node with these operand costs.
+    fn plus(self, other: Self) -> Self;
+}
+
+impl TreeCost for u32 {
+    const INFINITY: u32 = u32::MAX;
+    /// Cranelift's costs saturate at infinity.
+    fn plus(self, other: u32) -> u32 {
+        self.saturating_add(other)
+    }
+}
+
+impl TreeCost for f64 {
+    /// Tree costs grow exponentially with sharing depth. They saturate at
+    /// 2^32, as Cranelift's `u32` does, and for a second reason: below it an
+    /// `f64` still resolves [`MIN_INST_COST`] (its spacing there is 2^-20),
+    /// so adding an instruction always makes a cost strictly larger, which
+    /// the acyclicity argument needs.
+    const INFINITY: f64 = 4_294_967_296.0;
+    fn plus(self, other: f64) -> f64 {
+        (self + other).min(Self::INFINITY)
+    }
+}
+
+/// Best tree cost of every class and the node achieving it, to a fixpoint.
+///
+/// `own(n)` is node `n`'s own cost. Every *instruction* must cost strictly
+/// more than zero: then a class of finite cost always picks a node whose
+/// operands cost strictly less than the class, and the choice is acyclic
+/// even when the graph is not. Ties go to the node with the larger `age`
+/// (Cranelift's "higher value number").
+pub fn best_tree_costs<C: TreeCost>(
+    graph: &ExtractionGraph,
+    own: impl Fn(NodeId) -> C,
+) -> (Vec<C>, Vec<Option<NodeId>>) {
+    let nc = graph.num_classes();
+    let mut cost = vec![C::INFINITY; nc];
+    let mut best: Vec<Option<NodeId>> = vec![None; nc];
+    let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
+    for c in graph.classes() {
+        for n in graph.nodes(c) {
+            for &k in graph.children(n) {
+                parents[k.index()].push(n);
+            }
+        }
+    }
+    let mut queued = vec![false; graph.num_nodes()];
+    let mut work: VecDeque<NodeId> = (0..graph.num_nodes() as u32)
+        .map(NodeId)
+        .filter(|&n| graph.children(n).is_empty())
+        .collect();
+    for &n in &work {
+        queued[n.index()] = true;
+    }
+    while let Some(n) = work.pop_front() {
+        queued[n.index()] = false;
+        let c = graph.class_of(n);
+        let mut total = own(n);
+        for &k in graph.children(n) {
+            total = total.plus(cost[k.index()]);
+        }
+        // Not `>=`: NaN never wins either.
+        if !(total < C::INFINITY) {
+            continue;
+        }
+        let better = match best[c.index()] {
+            None => true,
+            Some(b) => {
+                total < cost[c.index()]
+                    || (total == cost[c.index()] && graph.info(n).age > graph.info(b).age)
+            }
+        };
+        if better {
+            let improved = total < cost[c.index()];
+            cost[c.index()] = total;
+            best[c.index()] = Some(n);
+            if improved {
+                for &p in &parents[c.index()] {
+                    if !queued[p.index()] {
+                        queued[p.index()] = true;
+                        work.push_back(p);
+                    }
+                }
+            }
+        }
+    }
+    (cost, best)
+}
+
+/// The choice made of a best-node table: classes without a best node (their
+/// cost saturated, which Cranelift resolves by "any node") take the
+/// always-acyclic first-resolvable node. Pruned to what the roots need.
+pub fn choice_from_best(graph: &ExtractionGraph, best: &[Option<NodeId>]) -> Choice {
+    let fallback = first_resolvable(graph);
+    let mut choice = Choice::new(graph);
+    for c in graph.classes() {
+        if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
+            choice.set(c, n);
+        }
+    }
+    choice.prune(graph);
+    choice
+}
+
+/// The smallest cost an instruction may have in `tree`'s arithmetic: the
+/// model prices some nodes at zero (an `ireduce` is a register rename), and
+/// a zero-cost instruction would break the acyclicity argument above.
+const MIN_INST_COST: f64 = 1e-3;
+
+impl Extractor for TreeExtractor {
+    fn name(&self) -> &'static str {
+        "tree"
+    }
+
+    fn extract(&self, problem: &Problem) -> Choice {
+        let graph = problem.graph;
+        let (_, best) = best_tree_costs(graph, |n| match graph.info(n).kind {
+            NodeKind::Live => 0.0,
+            _ => problem.costs.get(n).max(MIN_INST_COST),
+        });
+        choice_from_best(graph, &best)
+    }
+}
