@@ -7,7 +7,7 @@ use crate::graph::{ExtractionGraph, NodeKind};
 use crate::import::Imported;
 use crate::lang::ClassKind;
 use cranelift_codegen::ir::Opcode;
-use regpress_cost_model::{Cond, NodeShape, OperandShape, Target};
+use regpress_cost_model::{Cond, CostModel, NodeShape, OperandShape, Target};
 
 /// Predicted machine instructions for the chosen nodes reachable from the
 /// roots. Each node is costed alone: an operand that is a known constant is
@@ -20,7 +20,17 @@ pub fn predicted_insts(
     choice: &Choice,
     target: Target,
 ) -> u64 {
-    let model = target.model();
+    predicted_insts_with(imported, graph, choice, target.model())
+}
+
+/// [`predicted_insts`] under any cost model (e.g. the x86-64 model of the
+/// `skylake` preset, to compare it with the default one).
+pub fn predicted_insts_with(
+    imported: &Imported,
+    graph: &ExtractionGraph,
+    choice: &Choice,
+    model: &dyn CostModel,
+) -> u64 {
     let egraph = &imported.egraph;
     let mut total = 0u64;
     for class in choice.topo_order(graph) {
