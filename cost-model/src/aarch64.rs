@@ -33,52 +33,93 @@ use cranelift_codegen::ir::{Opcode, Type};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Aarch64;
 
-/// Neoverse N1 latency and reciprocal throughput for a mnemonic (plus
-/// operand-form qualifiers used by this model: `add.lsl` is an add with a
-/// shifted-register operand, `add.ext` with an extended-register operand).
-/// Figures: Arm Neoverse N1 Software Optimization Guide; see
-/// [`crate::sources`].
+/// Neoverse N1 latency and reciprocal throughput (cycles) for a mnemonic,
+/// plus operand-form qualifiers this model uses where the figures differ
+/// (`add.lsl` is an add with an LSL ≤ 4 shifted-register operand,
+/// `add.lsl.m` with any other shift, `add.ext` with an extended register;
+/// `.w`/`.x` the 32/64-bit form; `.s`/`.d` the single/double form).
+///
+/// Every figure is LLVM's Neoverse N1 scheduling model,
+/// `llvm/lib/Target/AArch64/AArch64SchedNeoverseN1.td` (llvm/llvm-project),
+/// which cites the *Arm Neoverse N1 Software Optimization Guide*; the record
+/// is named on each arm. Reciprocal throughput is the busiest resource's
+/// cycles over its unit count: the integer group `N1UnitI` has 3 units (two
+/// S and one M), `N1UnitM` 1, `N1UnitV` 2 (V0, V1), `N1UnitL` 2, `N1UnitB`
+/// 1. See [`crate::sources`].
 pub fn timing(mnemonic: &str) -> (f32, f32) {
+    const I: f32 = 1.0 / 3.0;
     match mnemonic {
-        // Basic ALU, moves, conditional select: 1 cycle, 3 integer pipes.
+        // WriteI / WriteImm / WriteIS = N1Write_1c_1I: ALU basic (+flagset),
+        // logical basic, conditional select/compare, count leading, reverse,
+        // move immediate, bitfield move (UBFM/SBFM: uxt*/sxt*/lsl/lsr/asr
+        // immediate), variable shift.
         "add" | "sub" | "and" | "orr" | "eor" | "orn" | "bic" | "eon" | "adds" | "subs"
         | "ands" | "movz" | "movn" | "movk" | "mov" | "csel" | "cset" | "csneg" | "ccmp"
         | "lsl" | "lsr" | "asr" | "uxtb" | "uxth" | "sxtb" | "sxth" | "sxtw" | "clz" | "rbit"
-        | "rev16" | "rev32" | "rev64" => (1.0, 0.33),
-        // Shifted-register forms: LSL ≤ 4 single cycle; otherwise 2 cycles
-        // on the M pipe. Modelled at the common LSL ≤ 4 figure.
-        "add.lsl" | "sub.lsl" | "and.lsl" | "orr.lsl" | "eor.lsl" => (1.0, 0.33),
+        | "rev16" | "rev32" | "rev64" => (1.0, I),
+        // N1WriteISReg: IsCheapLSL (LSL ≤ 4) → N1Write_1c_1I; other shifts →
+        // N1Write_2c_1M. Logical, shift, no flagset → N1Write_1c_1I.
+        "add.lsl" | "sub.lsl" | "and.lsl" | "orr.lsl" | "eor.lsl" => (1.0, I),
         "add.lsl.m" | "sub.lsl.m" => (2.0, 1.0),
-        // Extended-register forms: 2 cycles, M pipe.
+        // WriteIEReg = N1Write_2c_1M (ALU, extend and shift).
         "add.ext" | "sub.ext" => (2.0, 1.0),
-        "extr" => (3.0, 1.0),
-        "madd" | "msub" => (2.0, 1.0),
-        "umulh" | "smulh" => (3.0, 1.0),
-        "udiv.w" | "sdiv.w" => (12.0, 12.0),
-        "udiv" | "sdiv" | "udiv.x" | "sdiv.x" => (20.0, 20.0),
+        // N1WriteExtr: the ROR-immediate idiom is N1Write_1c_1I. Cranelift
+        // prints both `ror #imm` and `rorv` as `extr`; RORV is a variable
+        // shift (WriteIS, N1Write_1c_1I).
+        "extr.ror" => (1.0, I),
+        // WriteIM32 = N1Write_2c_1M; WriteIM64 = N1Write_4c3_1M.
+        "madd.w" | "msub.w" => (2.0, 1.0),
+        "madd.x" | "msub.x" => (4.0, 3.0),
+        // SMULHrr/UMULHrr: N1Write_5c3_1M.
+        "umulh" | "smulh" => (5.0, 3.0),
+        // WriteID32 = N1Write_12c5_1M; WriteID64 = N1Write_20c5_1M.
+        "udiv.w" | "sdiv.w" => (12.0, 5.0),
+        "udiv.x" | "sdiv.x" => (20.0, 5.0),
+        // WriteBr / compare and branch: N1Write_1c_1B.
         "cbz" | "b.vs" => (1.0, 1.0),
-        // FP / ASIMD.
-        "fadd" | "fsub" | "fabs" | "fneg" | "fmin" | "fmax" => (2.0, 0.5),
+        // WriteF = N1Write_2c_1V: FP abs, arith, min/max, negate, select;
+        // FMOV register.
+        "fadd" | "fsub" | "fabs" | "fneg" | "fmin" | "fmax" | "fcsel" => (2.0, 0.5),
+        // WriteFMul = N1Write_3c_1V.
         "fmul" => (3.0, 0.5),
+        // FN?M(ADD|SUB)[HSD]rrr: N1Write_4c_1V.
         "fmadd" => (4.0, 0.5),
-        "fdiv.s" => (10.0, 7.0),
-        "fdiv" | "fdiv.d" => (15.0, 7.0),
-        "fsqrt.s" => (9.0, 7.0),
-        "fsqrt" | "fsqrt.d" => (16.0, 7.0),
-        "frintm" | "frintp" | "frintz" | "frintn" => (3.0, 0.5),
+        // FDIVSrr/FSQRTSr: N1Write_10c7_1V0; FDIVDrr: N1Write_15c7_1V0;
+        // FSQRTDr: N1Write_17c7_1V0.
+        "fdiv.s" | "fsqrt.s" => (10.0, 7.0),
+        "fdiv.d" => (15.0, 7.0),
+        "fsqrt.d" => (17.0, 7.0),
+        // FRINT[AIMNPXZ][HSD]r: N1Write_3c_1V0.
+        "frintm" | "frintp" | "frintz" | "frintn" => (3.0, 1.0),
+        // WriteFCmp = N1Write_2c_1V0.
         "fcmp" => (2.0, 1.0),
-        "fcsel" => (2.0, 0.5),
-        "fcvt" => (3.0, 1.0),
+        // WriteFCvt = N1Write_3c_1V (FP convert, vec to vec).
+        "fcvt" => (3.0, 0.5),
+        // [SU]CVTF[SU][WX][HSD]ri: N1Write_6c_1M_1V0.
         "scvtf" => (6.0, 1.0),
-        "fcvtzs" => (3.0, 1.0),
-        "fmov" => (3.0, 1.0),
-        "movi" => (2.0, 0.5),
+        // FCVT[AMNPZ][SU][SU][WX][HSD]r: N1Write_4c_1V0_1V1.
+        "fcvtzs" => (4.0, 1.0),
+        // FMOVWSr/FMOVXDr (general to FP): N1Write_3c_1M.
+        "fmov.from_gpr" => (3.0, 1.0),
+        // WriteFCopy = N1Write_2c_1V1 (FP transfer, vec to general).
+        "fmov.to_gpr" => (2.0, 1.0),
+        // WriteFImm = N1Write_2c_1V (FP move, immediate).
+        "fmov.imm" => (2.0, 0.5),
+        // ASIMD move, integer immediate / ASIMD count / ASIMD arith pairwise:
+        // WriteVd = N1Write_2c_1V.
+        "movi" | "cnt" | "addp" => (2.0, 0.5),
+        // LDR[SDQ]l (load vector reg, literal): N1Write_5c_1L.
         "ldr" => (5.0, 0.5),
-        "cnt" => (2.0, 0.5),
-        "addv" | "addp" => (4.0, 1.0),
-        "umov" => (2.0, 1.0),
+        // ADDVv8i8v (ASIMD arith, reduce, 8B): N1Write_5c_1V1_1V.
+        "addv" => (5.0, 1.0),
+        // UMOVvi* (ASIMD transfer, element to general): N1Write_2c_1V1.
+        // `mov w, v.s[0]` is an UMOV alias.
+        "umov" | "mov.from_vec" => (2.0, 1.0),
+        // [SU]SHRv / S[LR]Iv (ASIMD shift by immediate, basic / and insert):
+        // N1Write_2c_1V1.
         "ushr" | "sli" => (2.0, 1.0),
-        _ => (1.0, 0.33),
+        // Anything else the model emits is a basic integer op.
+        _ => (1.0, I),
     }
 }
 
@@ -87,6 +128,12 @@ fn mi(mn: &str) -> MachInst {
     let base = mn.split('.').next().unwrap_or(mn);
     let base = if mn == "b.vs" { mn } else { base };
     MachInst::new(base, 4, l, t)
+}
+
+/// `base` with the `.w`/`.x` width qualifier of `ty` (32-bit and narrower
+/// integer operations use W registers).
+fn wx(base: &str, ty: Type) -> String {
+    format!("{base}.{}", if ty.bits() > 32 { "x" } else { "w" })
 }
 
 fn mask(ty: Type, v: i64) -> u64 {
@@ -289,7 +336,10 @@ impl Aarch64 {
                 l.push(mi(&format!("{name}.ext")));
             }
             OperandShape::FoldedMul => {
-                l.push(mi(if op == Opcode::Isub { "msub" } else { "madd" }));
+                l.push(mi(&wx(
+                    if op == Opcode::Isub { "msub" } else { "madd" },
+                    ty,
+                )));
             }
             OperandShape::FoldedNot => {
                 l.push(mi(match op {
@@ -316,7 +366,7 @@ impl Aarch64 {
         // `imul` as the left operand of `isub` does not fuse.
         if op == Opcode::Isub && matches!(a, OperandShape::FoldedMul) {
             l.insts.clear();
-            l.push(mi("madd"));
+            l.push(mi(&wx("madd", ty)));
             l.push(mi("sub"));
         }
         l
@@ -336,7 +386,7 @@ impl Aarch64 {
                 } else if let OperandShape::Const(v) = n.operand(0) {
                     push_const(&mut l, ty, *v);
                 }
-                l.push(mi("madd"));
+                l.push(mi(&wx("madd", ty)));
             }
             Opcode::Ishl | Opcode::Ushr | Opcode::Sshr => {
                 let sh = match op {
@@ -371,7 +421,7 @@ impl Aarch64 {
                     if op == Opcode::Rotl && !rhs_const {
                         l.push(mi("sub"));
                     }
-                    l.push(mi("extr"));
+                    l.push(mi("extr.ror"));
                 }
             }
             Opcode::Udiv | Opcode::Urem | Opcode::Sdiv | Opcode::Srem => {
@@ -399,7 +449,7 @@ impl Aarch64 {
                     if signed { "sdiv" } else { "udiv" }
                 )));
                 if matches!(op, Opcode::Urem | Opcode::Srem) {
-                    l.push(mi("msub"));
+                    l.push(mi(&wx("msub", ty)));
                 }
             }
             Opcode::Umulhi | Opcode::Smulhi => {
@@ -420,7 +470,8 @@ impl Aarch64 {
                     };
                     l.push(mi(e));
                     l.push(mi(e));
-                    l.push(mi("madd"));
+                    // i32 widens to a 64-bit multiply; i8/i16 multiply in W.
+                    l.push(mi(&wx("madd", if ty == I32 { I64 } else { ty })));
                     l.push(mi(if signed { "asr" } else { "lsr" }));
                 }
             }
@@ -459,9 +510,9 @@ impl Aarch64 {
             Opcode::Clz => vec!["clz"],
             Opcode::Ctz if narrow => vec!["rbit", "orr", "clz"],
             Opcode::Ctz => vec!["rbit", "clz"],
-            Opcode::Popcnt if ty == I8 => vec!["fmov", "cnt", "umov"],
-            Opcode::Popcnt if ty == I16 => vec!["fmov", "cnt", "addp", "umov"],
-            Opcode::Popcnt => vec!["fmov", "cnt", "addv", "umov"],
+            Opcode::Popcnt if ty == I8 => vec!["fmov.from_gpr", "cnt", "umov"],
+            Opcode::Popcnt if ty == I16 => vec!["fmov.from_gpr", "cnt", "addp", "umov"],
+            Opcode::Popcnt => vec!["fmov.from_gpr", "cnt", "addv", "umov"],
             Opcode::Bswap if ty == I16 => vec!["rev16"],
             Opcode::Bswap if ty == I32 => vec!["rev32"],
             Opcode::Bswap => vec!["rev64"],
@@ -581,7 +632,11 @@ impl CostModel for Aarch64 {
             }
             Opcode::Ireduce => {}
             Opcode::Bitcast => {
-                l.push(mi(if n.ty.is_float() { "fmov" } else { "mov" }));
+                l.push(mi(if n.ty.is_float() {
+                    "fmov.from_gpr"
+                } else {
+                    "mov.from_vec"
+                }));
             }
             Opcode::FcvtFromSint => {
                 l.push(mi("scvtf"));
@@ -710,12 +765,12 @@ fn fconst(ty: Type, bits: u64, l: &mut Lowering) {
     if bits == 0 {
         l.push(mi("movi").off_path());
     } else if fp8_imm(ty, bits) {
-        l.push(mi("fmov").off_path());
+        l.push(mi("fmov.imm").off_path());
     } else if ty == F32 {
         for m in materialise(I32, bits as i64) {
             l.push(mi(m).off_path());
         }
-        l.push(mi("fmov").off_path());
+        l.push(mi("fmov.from_gpr").off_path());
     } else {
         l.push(mi("ldr").off_path());
         l.extra_bytes += 12;

@@ -1,17 +1,14 @@
-//! Thin driver around Cranelift's real backends: build an ISA for a
-//! [`Target`], compile a function, and measure what came out.
+//! Thin driver around Cranelift's real backends: compile a function for an
+//! ISA built by [`crate::isa`] and measure what came out.
 //!
 //! Everything the calibration and the register-file measurement know about
 //! the backends comes through here.
 
-use crate::target::Target;
 use anyhow::{anyhow, Context as _, Result};
 use cranelift_codegen::ir::Function;
-use cranelift_codegen::isa::{self, OwnedTargetIsa};
-use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::isa;
 use cranelift_control::ControlPlane;
 use serde::Serialize;
-use std::str::FromStr;
 
 /// What compiling one function produced.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -30,25 +27,6 @@ pub struct Measurement {
     pub mnemonics: Vec<String>,
     /// The full vcode disassembly.
     pub vcode: String,
-}
-
-/// Build the Cranelift ISA used for `target`, with `opt_level` (`"none"`,
-/// `"speed"`, `"speed_and_size"`).
-///
-/// x86-64 is configured with the `skylake` feature preset (SSE4.2, POPCNT,
-/// LZCNT, BMI1/2, AVX2, FMA), matching the microarchitecture the latencies
-/// come from; aarch64 uses Cranelift's defaults (Armv8.0 + the base ISA).
-pub fn isa(target: Target, opt_level: &str) -> Result<OwnedTargetIsa> {
-    let mut b = settings::builder();
-    b.set("opt_level", opt_level)?;
-    let flags = settings::Flags::new(b);
-    let triple = target_lexicon::Triple::from_str(target.triple_str())
-        .map_err(|e| anyhow!("bad triple: {e}"))?;
-    let mut ib = isa::lookup(triple)?;
-    if target == Target::X86_64 {
-        ib.enable("skylake")?;
-    }
-    Ok(ib.finish(flags)?)
 }
 
 /// Whether a vcode disassembly line is a real machine instruction.

@@ -3,6 +3,7 @@
 use crate::shape::{Expr, NodeShape, OperandShape};
 use crate::target::Target;
 use cranelift_codegen::ir::{Opcode, Type};
+use cranelift_codegen::isa::OwnedTargetIsa;
 use serde::Serialize;
 use std::ops::Add;
 
@@ -42,7 +43,9 @@ impl Cost {
 
     /// A single scalar summarising the cost for an extractor that wants one
     /// number: reciprocal throughput plus a quarter of the latency plus a
-    /// small size term. Weighted by block frequency by the caller.
+    /// small size term. Weighted by block frequency by the caller. The
+    /// weights are a modelling convention, not a published figure (see
+    /// [`crate::sources`]).
     pub fn scalar(&self) -> f32 {
         self.rthroughput + 0.25 * self.latency + 0.01 * self.bytes as f32
     }
@@ -174,6 +177,14 @@ pub trait CostModel: Send + Sync {
     /// The target this model describes.
     fn target(&self) -> Target;
 
+    /// The Cranelift ISA whose lowering this model describes, at
+    /// `opt_level`. Calibration compiles with exactly this ISA; for
+    /// [`Target::model`] it is [`crate::isa::build`], the ISA the project
+    /// measures.
+    fn isa(&self, opt_level: &str) -> anyhow::Result<OwnedTargetIsa> {
+        crate::isa::build(self.target(), opt_level)
+    }
+
     /// The machine instructions Cranelift emits for `node` with the given
     /// operand shapes (folded operands are included in the node's lowering;
     /// the folded producer's own register inputs are not).
@@ -233,11 +244,10 @@ fn lower_pattern_with<M: CostModel + ?Sized>(m: &M, expr: &Expr) -> (Lowering, C
         return (Lowering::new(), Cost::ZERO);
     };
     let mut node = expr.shape().expect("node");
-    // Decide operand shapes, left to right.
-    let mut pending: Vec<&Expr> = Vec::new();
+    // Constant operands first, so that the fold decisions below see them
+    // (an instruction with an immediate has no room for a folded operand).
     for (i, a) in args.iter().enumerate() {
         match a {
-            Expr::Input(_) => {}
             Expr::Node {
                 opcode: Opcode::Iconst,
                 imm: Some(v),
@@ -248,6 +258,19 @@ fn lower_pattern_with<M: CostModel + ?Sized>(m: &M, expr: &Expr) -> (Lowering, C
                 imm: Some(v),
                 ..
             } => node.operands[i] = OperandShape::FConst(*v as u64),
+            _ => {}
+        }
+    }
+    // Then the other operands, left to right.
+    let mut pending: Vec<&Expr> = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        match a {
+            Expr::Input(_) => {}
+            Expr::Node {
+                opcode: Opcode::Iconst | Opcode::F32const | Opcode::F64const,
+                imm: Some(_),
+                ..
+            } => {}
             Expr::Node { args: sub, .. } => {
                 let mut child = a.shape().expect("node");
                 for (j, s) in sub.iter().enumerate() {

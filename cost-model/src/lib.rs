@@ -13,6 +13,9 @@
 //!   [`CostModel::lower`] with mnemonics), "can this operand fold into that
 //!   consumer" ([`CostModel::fold`], [`CostModel::can_fold`]) and "what does
 //!   this pattern cost" ([`CostModel::pattern_cost`] over an [`Expr`]).
+//! * [`isa`] builds the one Cranelift ISA the project models and measures
+//!   (wasmtime's settings, Cranelift's default ISA flags; [`X86Features`]
+//!   selects another x86-64 extension set, e.g. Skylake's).
 //! * [`calibrate`] measures the model against Cranelift's real backends.
 //! * [`sources`] documents where latencies and throughputs come from.
 
@@ -22,11 +25,13 @@ pub mod aarch64;
 pub mod backend;
 pub mod calibrate;
 pub mod cost;
+pub mod isa;
 pub mod shape;
 pub mod sources;
 pub mod target;
 pub mod x86_64;
 
 pub use cost::{Cost, CostModel, Lowering, MachInst};
+pub use isa::X86Features;
 pub use shape::{Cond, Expr, NodeShape, OperandShape};
 pub use target::{block_frequency, RegClass, RegisterFile, Target, ALL_TARGETS};

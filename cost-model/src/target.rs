@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 /// A compilation target the cost model knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Target {
-    /// x86-64 System V, Cranelift's `x64` backend with the `skylake` preset.
+    /// x86-64 System V, Cranelift's `x64` backend with its default ISA flags
+    /// (SSE2 only; see [`crate::isa`]).
     X86_64,
     /// AArch64 (AAPCS64), Cranelift's `aarch64` backend.
     Aarch64,
@@ -57,6 +58,11 @@ impl Target {
         }
     }
 
+    /// The target named `name` (`"x86_64"` or `"aarch64"`).
+    pub fn from_name(name: &str) -> Option<Target> {
+        ALL_TARGETS.into_iter().find(|t| t.name() == name)
+    }
+
     /// The target triple used to build the Cranelift ISA.
     pub fn triple_str(self) -> &'static str {
         match self {
@@ -74,10 +80,12 @@ impl Target {
         }
     }
 
-    /// The cost model for this target.
+    /// The cost model for this target, describing the ISA
+    /// [`crate::isa::build`] makes (Cranelift's default ISA flags), the one
+    /// the project measures.
     pub fn model(self) -> &'static dyn CostModel {
         match self {
-            Target::X86_64 => &crate::x86_64::X86_64,
+            Target::X86_64 => &crate::x86_64::X86_64::DEFAULT,
             Target::Aarch64 => &crate::aarch64::Aarch64,
         }
     }
@@ -119,10 +127,13 @@ impl Target {
 
     /// Cost of spilling one register of `class` to a stack slot (one store).
     ///
-    /// x86-64: `mov %r, off(%rsp)` / `movsd %xmm, off(%rsp)`: 5–6 bytes,
-    /// store throughput 1/cycle on Skylake (one store-data port), latency not
-    /// on a dependent path (charged 1). aarch64: `str x, [sp, #off]`: 4
-    /// bytes; Neoverse N1 store, immediate offset: throughput 2/cycle.
+    /// x86-64: `mov %r, off(%rsp)` / `movsd %xmm, off(%rsp)`: 5–6 bytes;
+    /// Skylake `WriteStore` / `WriteFStore` (latency 1; one cycle on the
+    /// single store-data port SKLPort4). aarch64: `str x|d, [sp, #off]`: 4
+    /// bytes; Neoverse N1 `WriteST` = `N1Write_1c_1L_1D` (latency 1) and, for
+    /// FP registers, `STR[BHSD]ui` = `N1Write_2c_1L_1V` (latency 2), each one
+    /// cycle on a two-unit pipe (0.5). Sources: LLVM's scheduling models, see
+    /// [`crate::sources`].
     pub fn spill_cost(self, class: RegClass) -> Cost {
         match (self, class) {
             (Target::X86_64, RegClass::Int) => Cost {
@@ -137,9 +148,15 @@ impl Target {
                 rthroughput: 1.0,
                 bytes: 6,
             },
-            (Target::Aarch64, _) => Cost {
+            (Target::Aarch64, RegClass::Int) => Cost {
                 insts: 1,
                 latency: 1.0,
+                rthroughput: 0.5,
+                bytes: 4,
+            },
+            (Target::Aarch64, RegClass::Float) => Cost {
+                insts: 1,
+                latency: 2.0,
                 rthroughput: 0.5,
                 bytes: 4,
             },
@@ -148,14 +165,16 @@ impl Target {
 
     /// Cost of reloading one register of `class` from a stack slot (one load).
     ///
-    /// x86-64 Skylake: load-to-use latency 4 (GPR, simple addressing) / 5
-    /// (XMM), two load ports (0.5). aarch64 Neoverse N1: load, immediate
-    /// offset, latency 4 (GPR) / 5 (FP/SIMD), throughput 2/cycle.
+    /// x86-64 Skylake: `WriteLoad` / `WriteFLoad`, latency 5, two load ports
+    /// (SKLPort23: 0.5). aarch64 Neoverse N1: `WriteLD` = `N1Write_4c_1L`
+    /// (latency 4) and, for FP registers, `LDR[BHSDQ]ui` = `N1Write_5c_1I_1L`
+    /// (latency 5), two load pipes (0.5). Sources: LLVM's scheduling models,
+    /// see [`crate::sources`].
     pub fn reload_cost(self, class: RegClass) -> Cost {
         match (self, class) {
             (Target::X86_64, RegClass::Int) => Cost {
                 insts: 1,
-                latency: 4.0,
+                latency: 5.0,
                 rthroughput: 0.5,
                 bytes: 5,
             },
@@ -189,13 +208,18 @@ impl Target {
 }
 
 /// Largest loop depth [`block_frequency`] distinguishes.
-pub const MAX_FREQUENCY_DEPTH: u32 = 6;
+pub const MAX_FREQUENCY_DEPTH: u32 = 10;
 
-/// Estimated execution frequency of a block at `loop_depth`: `10^depth`,
-/// capped at depth [`MAX_FREQUENCY_DEPTH`] (the classic static estimate;
-/// LLVM and Cranelift's own heuristics use the same shape).
+/// Estimated execution frequency of a block at `loop_depth`, relative to a
+/// block outside any loop: `4^depth`, capped at depth
+/// [`MAX_FREQUENCY_DEPTH`]. This is the weight regalloc2 0.15.2, the
+/// allocator whose spills the project measures, gives a use at that depth
+/// (`src/ion/liveranges.rs`, `spill_weight_from_constraint`: a hot bonus of
+/// `1000 * 4^min(depth, 10)`, depth from `cfg.rs` `approx_loop_depth`), so
+/// the cost model and the allocator agree on how much loops count. It is an
+/// allocator heuristic, not a measured frequency.
 pub fn block_frequency(loop_depth: u32) -> f32 {
-    10f32.powi(loop_depth.min(MAX_FREQUENCY_DEPTH) as i32)
+    4f32.powi(loop_depth.min(MAX_FREQUENCY_DEPTH) as i32)
 }
 
 /// CLIF for a function that keeps `n` values of `class` live at once.
@@ -227,7 +251,7 @@ pub fn pressure_function(class: RegClass, n: usize) -> String {
 /// hands out registers from the `MachineEnv` Cranelift's ABI gives it, and
 /// under this much pressure it uses all of them.
 pub fn measure_register_file(target: Target) -> anyhow::Result<RegisterFile> {
-    let isa = backend::isa(target, "none")?;
+    let isa = crate::isa::build(target, "none")?;
     let mut counts = [0u32; 2];
     for (k, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
         let f = backend::parse_one(&pressure_function(class, 64))?;

@@ -104,6 +104,56 @@ fn model_generalises_to_held_out_cases() {
             ),
         });
     }
+    // Written after the model was moved to Cranelift's default x86 flags,
+    // before these were ever compiled: the flag-sensitive lowerings (bit
+    // counts, variable shifts, libcalls) in a context.
+    for t in [I32, I64] {
+        for op in [Opcode::Clz, Opcode::Ctz, Opcode::Popcnt] {
+            cases.push(Case {
+                name: format!("hf_{op}_plus.{t}"),
+                expr: Expr::node(Opcode::Iadd, t, vec![Expr::node(op, t, vec![i(t)]), i(t)]),
+            });
+        }
+        for op in [Opcode::Ushr, Opcode::Sshr, Opcode::Rotl] {
+            cases.push(Case {
+                name: format!("hf_{op}_xor.{t}"),
+                expr: Expr::node(
+                    Opcode::Bxor,
+                    t,
+                    vec![Expr::node(op, t, vec![i(t), i(t)]), i(t)],
+                ),
+            });
+        }
+        cases.push(Case {
+            name: format!("hf_band_bnot_const.{t}"),
+            expr: Expr::node(
+                Opcode::Band,
+                t,
+                vec![
+                    Expr::node(Opcode::Bnot, t, vec![i(t)]),
+                    Expr::iconst(t, 0xff),
+                ],
+            ),
+        });
+    }
+    for t in [F32, F64] {
+        cases.push(Case {
+            name: format!("hf_nearest_add.{t}"),
+            expr: Expr::node(
+                Opcode::Fadd,
+                t,
+                vec![Expr::node(Opcode::Nearest, t, vec![i(t)]), i(t)],
+            ),
+        });
+        cases.push(Case {
+            name: format!("hf_sqrt_mul.{t}"),
+            expr: Expr::node(
+                Opcode::Fmul,
+                t,
+                vec![Expr::node(Opcode::Sqrt, t, vec![i(t)]), i(t)],
+            ),
+        });
+    }
     for tgt in ALL_TARGETS {
         let r = calibrate::run(tgt, &cases).unwrap();
         eprintln!("{}", r.markdown());

@@ -29,6 +29,9 @@ fn main() {
     for (target, name) in [(Target::X86_64, "x86_64"), (Target::Aarch64, "aarch64")] {
         let isa = codegen::build_isa(name, "none").unwrap();
         let mut pairs: Vec<(f64, f64)> = Vec::new();
+        // For x86-64, also the model of Cranelift's `skylake` preset, whose
+        // flags differ from the measured ISA's.
+        let mut skylake: Vec<(f64, f64)> = Vec::new();
         for file in &files {
             for func in &file.functions {
                 if pipeline::check_input(func, &*isa, &pipeline::Settings::default()).is_err() {
@@ -52,23 +55,44 @@ fn main() {
                 let Ok(m) = m else { continue };
                 let p = predict::predicted_insts(&imported, &graph, &choice, target);
                 pairs.push((p as f64, m.insts as f64));
+                if target == Target::X86_64 {
+                    let p = predict::predicted_insts_with(
+                        &imported,
+                        &graph,
+                        &choice,
+                        &regpress_cost_model::x86_64::X86_64::SKYLAKE,
+                    );
+                    skylake.push((p as f64, m.insts as f64));
+                }
             }
         }
-        let n = pairs.len() as f64;
-        let (mx, my) = (
-            pairs.iter().map(|p| p.0).sum::<f64>() / n,
-            pairs.iter().map(|p| p.1).sum::<f64>() / n,
-        );
-        let cov: f64 = pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-        let vx: f64 = pairs.iter().map(|p| (p.0 - mx).powi(2)).sum();
-        let vy: f64 = pairs.iter().map(|p| (p.1 - my).powi(2)).sum();
-        let mut errs: Vec<f64> = pairs.iter().map(|p| (p.0 - p.1).abs()).collect();
-        errs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        println!(
-            "{name}: functions {} pearson_r {:.4} median_abs_error {:.1} (predicted covers chosen nodes only)",
-            pairs.len(),
-            cov / (vx * vy).sqrt(),
-            errs[errs.len() / 2]
-        );
+        report(name, &pairs);
+        if !skylake.is_empty() {
+            report("x86_64 (skylake-flag model, same compiled code)", &skylake);
+        }
     }
+}
+
+/// Print Pearson's r and the median absolute error of `(predicted, actual)`.
+fn report(name: &str, pairs: &[(f64, f64)]) {
+    let n = pairs.len() as f64;
+    let (mx, my) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let cov: f64 = pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let vx: f64 = pairs.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let vy: f64 = pairs.iter().map(|p| (p.1 - my).powi(2)).sum();
+    let mut errs: Vec<f64> = pairs.iter().map(|p| (p.0 - p.1).abs()).collect();
+    errs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let exact = pairs.iter().filter(|p| p.0 == p.1).count();
+    println!(
+        "{name}: functions {} pearson_r {:.4} median_abs_error {:.1} mean_predicted {:.1} mean_compiled {:.1} exact {} (predicted covers chosen nodes only)",
+        pairs.len(),
+        cov / (vx * vy).sqrt(),
+        errs[errs.len() / 2],
+        mx,
+        my,
+        exact
+    );
 }

@@ -6,7 +6,7 @@ use crate::extract::costs::node_shape;
 use crate::extract::Choice;
 use crate::graph::ExtractionGraph;
 use crate::import::Imported;
-use regpress_cost_model::Target;
+use regpress_cost_model::{CostModel, Target};
 
 /// Predicted machine instructions for the chosen nodes reachable from the
 /// roots. Each node is costed alone: an operand that is a known constant is
@@ -19,7 +19,17 @@ pub fn predicted_insts(
     choice: &Choice,
     target: Target,
 ) -> u64 {
-    let model = target.model();
+    predicted_insts_with(imported, graph, choice, target.model())
+}
+
+/// [`predicted_insts`] under any cost model (e.g. the x86-64 model of the
+/// `skylake` preset, to compare it with the default one).
+pub fn predicted_insts_with(
+    imported: &Imported,
+    graph: &ExtractionGraph,
+    choice: &Choice,
+    model: &dyn CostModel,
+) -> u64 {
     choice
         .topo_order(graph)
         .into_iter()

@@ -10,40 +10,27 @@ use anyhow::{anyhow, Context as _, Result};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
-use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use regalloc2::Edit;
-use std::str::FromStr;
 
 /// The two targets regpress measures.
 pub const TARGETS: &[&str] = &["x86_64", "aarch64"];
 
 /// Build an ISA for `target` (`x86_64` or `aarch64`) at `opt_level`
 /// (`none`, `speed`, `speed_and_size`), with wasmtime's settings:
-/// frame pointers kept, inline stack probes, implicit sret for many returns.
+/// frame pointers kept, inline stack probes, implicit sret for many returns,
+/// and Cranelift's default ISA flags.
+///
+/// The cost model owns this configuration
+/// ([`regpress_cost_model::isa::build`]), so what it is calibrated against
+/// and what regpress measures are the same ISA.
 pub fn build_isa(target: &str, opt_level: &str) -> Result<OwnedTargetIsa> {
-    let triple = match target {
-        "x86_64" => "x86_64-unknown-linux-gnu",
-        "aarch64" => "aarch64-unknown-linux-gnu",
-        other => {
-            return Err(anyhow!(
-                "unknown target `{other}` (expected x86_64 or aarch64)"
-            ))
-        }
+    let Some(t) = regpress_cost_model::Target::from_name(target) else {
+        return Err(anyhow!(
+            "unknown target `{target}` (expected x86_64 or aarch64)"
+        ));
     };
-    let mut b = settings::builder();
-    b.set("opt_level", opt_level)?;
-    b.set("preserve_frame_pointers", "true")?;
-    b.enable("enable_probestack")?;
-    b.set("probestack_strategy", "inline")?;
-    b.enable("enable_multi_ret_implicit_sret")?;
-    let flags = settings::Flags::new(b);
-    let triple = target_lexicon::Triple::from_str(triple).map_err(|e| anyhow!("{e}"))?;
-    let isa = isa::lookup(triple)
-        .map_err(|e| anyhow!("{e}"))?
-        .finish(flags)
-        .map_err(|e| anyhow!("{e}"))?;
-    Ok(isa)
+    regpress_cost_model::isa::build(t, opt_level)
 }
 
 /// What the machine code of one function looks like.
