@@ -200,10 +200,16 @@ impl JitFile {
             reports.push(report);
         }
 
-        let mut module = JITModule::new(JITBuilder::with_isa(
-            isa,
-            cranelift_module::default_libcall_names(),
-        ));
+        // Owned by the result from here on, so that an error below still
+        // frees the module's memory (`Drop`).
+        let mut this = JitFile {
+            module: Some(JITModule::new(JITBuilder::with_isa(
+                isa,
+                cranelift_module::default_libcall_names(),
+            ))),
+            functions: Vec::new(),
+        };
+        let module = this.module.as_mut().expect("set above");
         let mut ids: HashMap<String, FuncId> = HashMap::new();
         let mut declared = Vec::with_capacity(funcs.len());
         for func in &funcs {
@@ -253,7 +259,7 @@ impl JitFile {
 
         let mut tramps = Vec::with_capacity(declared.len());
         for (func, &id) in file.functions.iter().zip(&declared) {
-            let t = trampoline(&mut module, id, &func.signature)
+            let t = trampoline(module, id, &func.signature)
                 .map_err(|e| anyhow!("{}: {}: {e}", file.path, func.name))?;
             tramps.push(t);
         }
@@ -261,7 +267,7 @@ impl JitFile {
             .finalize_definitions()
             .map_err(|e| anyhow!("{}: finalizing the JIT module: {e}", file.path))?;
 
-        let functions = file
+        this.functions = file
             .functions
             .iter()
             .zip(declared.iter().zip(&sizes).zip(&tramps))
@@ -281,10 +287,7 @@ impl JitFile {
                 }
             })
             .collect();
-        Ok(JitFile {
-            module: Some(module),
-            functions,
-        })
+        Ok(this)
     }
 
     /// The file's functions, in file order.
