@@ -95,6 +95,14 @@ enum Command {
         #[arg(long, default_value = "default")]
         rules: String,
     },
+    /// Count the machine instructions executed per kernel call on x86_64
+    /// (valgrind's callgrind over JIT-compiled code): cranelift-speed, then
+    /// every extractor × rule set, each kernel on its published test vector.
+    /// Without PATHs, runs the built-in kernels.
+    Exec(crate::exec::ExecArgs),
+    /// The measured half of `exec`, run under callgrind by `exec` itself.
+    #[command(hide = true)]
+    ExecWorker(crate::exec::WorkerArgs),
 }
 
 /// Settings shared by the commands.
@@ -277,6 +285,23 @@ fn run(cli: Cli) -> Result<i32> {
                 eprintln!("regpress: {bad} extractions failed the check");
                 return Ok(2);
             }
+            Ok(0)
+        }
+        Command::Exec(args) => {
+            let rows = crate::exec::measure(&args)?;
+            if let Some(path) = &args.output {
+                crate::exec::table::write_file(path, &rows)?;
+            }
+            crate::exec::table::write(&mut std::io::stdout().lock(), &rows, args.format)?;
+            let failures = rows.iter().filter(|r| r.error.is_some()).count();
+            if failures > 0 {
+                eprintln!("regpress: {failures} kernel × variant rows failed");
+                return Ok(2);
+            }
+            Ok(0)
+        }
+        Command::ExecWorker(args) => {
+            crate::exec::worker(&args.measure, &args.manifest)?;
             Ok(0)
         }
         Command::Optimize {
