@@ -100,6 +100,11 @@ enum Command {
     /// every extractor × rule set, each kernel on its published test vector.
     /// Without PATHs, runs the built-in kernels.
     Exec(crate::exec::ExecArgs),
+    /// Enumerate every extraction of small functions (given, or generated
+    /// with `--generate N`), compile each through Cranelift and regalloc2,
+    /// and report the true minimum spills+reloads and machine instructions,
+    /// and where every extractor lands against it.
+    Oracle(crate::oracle::OracleArgs),
     /// The measured half of `exec`, run under callgrind by `exec` itself.
     #[command(hide = true)]
     ExecWorker(crate::exec::WorkerArgs),
@@ -300,6 +305,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Oracle(args) => crate::oracle::command(&args),
         Command::ExecWorker(args) => {
             crate::exec::worker(&args.measure, &args.manifest)?;
             Ok(0)
