@@ -509,7 +509,7 @@ impl ExactExtractor {
     pub fn extract_with_outcome(&self, problem: &Problem) -> (Choice, Outcome) {
         let graph = problem.graph;
         let costs = problem.costs;
-        let start = std::time::Instant::now();
+        let mut spent = Duration::ZERO;
         let limit = self.time_limit.as_secs_f64();
         let dag = DagExtractor.extract(problem);
         let dag_ok = dag.check(graph).is_ok();
@@ -529,7 +529,9 @@ impl ExactExtractor {
         // Lazy phase.
         loop {
             let share = if self.potentials { 0.5 } else { 1.0 };
-            let left = limit * share - start.elapsed().as_secs_f64();
+            // Only time spent inside CBC counts: waiting for the CBC lock
+            // while another thread solves must not eat this problem's limit.
+            let left = limit * share - spent.as_secs_f64();
             if left <= 0.0 {
                 break;
             }
@@ -537,7 +539,8 @@ impl ExactExtractor {
             if dag_ok {
                 warm_start(graph, &red, &dag, &cols, &mut model);
             }
-            let (sel, proven) = solve(graph, &red, &cols, &model);
+            let (sel, proven, took) = solve(graph, &red, &cols, &model);
+            spent += took;
             if !proven {
                 // Out of time (or infeasible, which a warm start rules out):
                 // the relaxation's answer proves nothing.
@@ -563,12 +566,12 @@ impl ExactExtractor {
             return (dag, Outcome::TimedOut);
         }
         if result.is_none() {
-            let left = (limit - start.elapsed().as_secs_f64()).max(0.5);
+            let left = (limit - spent.as_secs_f64()).max(0.5);
             let (mut model, cols) = build(graph, costs, &red, &cuts, true, left);
             if dag_ok {
                 warm_start(graph, &red, &dag, &cols, &mut model);
             }
-            let (sel, proven) = solve(graph, &red, &cols, &model);
+            let (sel, proven, _) = solve(graph, &red, &cols, &model);
             result = Some((choice_of(graph, &sel), proven));
         }
         let (choice, proven) = result.expect("the exact phase always answers");
@@ -595,18 +598,19 @@ impl ExactExtractor {
 /// use of CBC, from building the raw model to freeing it, holds this lock.
 static CBC: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Solve `model`: the node each model class chose, and whether CBC proved
-/// it optimal.
+/// Solve `model`: the node each model class chose, whether CBC proved it
+/// optimal, and the time spent holding the CBC lock.
 fn solve(
     graph: &ExtractionGraph,
     red: &Reduced,
     cols: &Columns,
     model: &Model,
-) -> (Vec<Option<NodeId>>, bool) {
+) -> (Vec<Option<NodeId>>, bool, Duration) {
     let _guard = CBC.lock().unwrap_or_else(|e| e.into_inner());
+    let t = std::time::Instant::now();
     let solution = model.solve();
     let proven = solution.raw().is_proven_optimal();
-    (selected(graph, red, cols, &solution), proven)
+    (selected(graph, red, cols, &solution), proven, t.elapsed())
 }
 
 /// The node each model class chose in a solution, if any.
