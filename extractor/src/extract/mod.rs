@@ -10,8 +10,8 @@
 //! |---|---|---|
 //! | `cranelift` | Cranelift 0.135's tree cost and opcode table | newest node |
 //! | `tree` | tree cost, target costs from `cost-model` | newest node |
-//! | `dag` | each needed class paid once, target costs | oldest node |
-//! | `pressure` | `dag`, then expected spill cost of the placement | oldest node |
+//! | `dag` | each needed class paid once, the problem's costs | oldest node |
+//! | `pressure` | `dag`, then expected cycles (`cost-model`) of the placement | oldest node |
 
 pub mod costs;
 pub mod cranelift;
@@ -31,7 +31,10 @@ use std::fmt;
 pub struct Problem<'a> {
     /// The graph to choose in.
     pub graph: &'a ExtractionGraph,
-    /// The cost of each node, in the objective being minimised.
+    /// The cost of each node as the problem states it: the file's costs
+    /// for an extraction-gym graph, Cranelift's opcode table for CLIF.
+    /// Extractors that model the target (`tree`, `pressure`) derive the
+    /// target's costs from [`Problem::function`] instead.
     pub costs: &'a NodeCosts,
     /// For a graph built from CLIF: the imported function (skeleton and
     /// e-graph) and the target, for extractors that reason about where

@@ -13,7 +13,7 @@
 //! that `cranelift` keeps Cranelift's saturating `u32` arithmetic bit for
 //! bit.
 
-use super::{first_resolvable, Choice, Extractor, Problem};
+use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem};
 use crate::graph::{ExtractionGraph, NodeId, NodeKind};
 use std::collections::VecDeque;
 
@@ -138,11 +138,17 @@ impl Extractor for TreeExtractor {
         "tree"
     }
 
+    /// With a function behind the graph, the target's costs; otherwise
+    /// (extraction-gym) the problem's own.
     fn extract(&self, problem: &Problem) -> Choice {
         let graph = problem.graph;
+        let target_costs = problem
+            .function
+            .map(|(imported, target)| NodeCosts::target(imported, graph, target));
+        let costs = target_costs.as_ref().unwrap_or(problem.costs);
         let (_, best) = best_tree_costs(graph, |n| match graph.info(n).kind {
             NodeKind::Live => 0.0,
-            _ => problem.costs.get(n).max(MIN_INST_COST),
+            _ => costs.get(n).max(MIN_INST_COST),
         });
         choice_from_best(graph, &best)
     }
