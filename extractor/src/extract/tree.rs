@@ -85,8 +85,8 @@ pub fn best_tree_costs<C: TreeCost>(
         for &k in graph.children(n) {
             total = total.plus(cost[k.index()]);
         }
-        // Not `>=`: NaN never wins either.
-        if !(total < C::INFINITY) {
+        // A NaN cost (never made here) compares as unordered: skip it too.
+        if total.partial_cmp(&C::INFINITY) != Some(std::cmp::Ordering::Less) {
             continue;
         }
         let better = match best[c.index()] {
