@@ -349,3 +349,52 @@ block0(v0: i32):
     );
     assert!(matches!(out, semantics::Outcome::Trapped(_)), "{out:?}");
 }
+
+/// Cranelift rematerialises the value of a remat class's *first* placement
+/// only. The constant here is placed in both sibling subtrees of `block0`;
+/// the second placement is a clone, so the block below it reuses the clone
+/// instead of getting its own copy, while the block below the first
+/// placement gets a copy.
+#[test]
+fn only_the_first_placement_of_a_constant_is_rematerialised() {
+    let text = "function %r(i32, i64) {
+block0(v0: i32, v1: i64):
+    brif v0, block1, block2
+block1:
+    v2 = iconst.i32 7
+    store v2, v1
+    jump block3
+block3:
+    store v2, v1+16
+    return
+block2:
+    v3 = iconst.i32 7
+    store v3, v1+8
+    jump block4
+block4:
+    store v3, v1+24
+    return
+}";
+    let file = corpus::parse("remat.clif", text).unwrap();
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    let ex = extract::by_name("cranelift").unwrap();
+    let out = pipeline::optimize(
+        &file.functions[0],
+        &*isa,
+        &*ex,
+        &RuleSet::DEFAULT.rules(),
+        &Settings::default(),
+    )
+    .unwrap();
+    assert!(out.report.fallback.is_none(), "{:?}", out.report.fallback);
+    let f = &out.func;
+    let consts_in = |b: u32| {
+        f.layout
+            .block_insts(cranelift_codegen::ir::Block::from_u32(b))
+            .filter(|&i| f.dfg.insts[i].opcode() == cranelift_codegen::ir::Opcode::Iconst)
+            .count()
+    };
+    let [b1, b2, b3, b4] = [1, 2, 3, 4].map(consts_in);
+    assert_eq!((b1, b2, b3 + b4), (1, 1, 1), "{}", f.display());
+    semantics::differential(&file.functions[0], f, &[], 16, 5).unwrap();
+}
