@@ -125,7 +125,10 @@ pub fn elaborate(
     graph: &ExtractionGraph,
     choice: &Choice,
 ) -> Result<Function, ElabError> {
-    let func = imported.skeleton.clone();
+    let mut func = imported.skeleton.clone();
+    // The e-graph's pool is the function's plus the `vconst`/`f128const`
+    // entries rules and folding added; chosen nodes name them by handle.
+    func.dfg.constants = imported.egraph.analysis.constants.0.clone();
     let cfg = ControlFlowGraph::with_function(&func);
     let domtree = DominatorTree::with_function(&func, &cfg);
     let mut loops = LoopAnalysis::new();

@@ -34,6 +34,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod constants;
 pub mod corpus;
 pub mod elaborate;
 pub mod extract;

@@ -22,6 +22,7 @@ pub mod reassoc;
 pub mod selects;
 pub mod shifts;
 mod util;
+pub mod vector;
 
 pub use util::*;
 
@@ -121,6 +122,7 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "extends",
     "selects",
     "float",
+    "vector",
 ];
 
 /// The rewrites of one family by name (default families and the opt-in sets).
@@ -134,6 +136,7 @@ pub fn family_rules(name: &str) -> Option<Vec<Rule>> {
         "extends" => extends::rules(),
         "selects" => selects::rules(),
         "float" => float::rules(),
+        "vector" => vector::rules(),
         "reassoc" => reassoc::rules(),
         "demorgan" => demorgan::rules(),
         _ => return None,
