@@ -21,6 +21,7 @@ pub mod icmp;
 pub mod reassoc;
 pub mod selects;
 pub mod shifts;
+pub mod spaceship;
 mod util;
 pub mod vector;
 
@@ -123,6 +124,7 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "selects",
     "float",
     "vector",
+    "spaceship",
 ];
 
 /// The rewrites of one family by name (default families and the opt-in sets).
@@ -137,6 +139,7 @@ pub fn family_rules(name: &str) -> Option<Vec<Rule>> {
         "selects" => selects::rules(),
         "float" => float::rules(),
         "vector" => vector::rules(),
+        "spaceship" => spaceship::rules(),
         "reassoc" => reassoc::rules(),
         "demorgan" => demorgan::rules(),
         _ => return None,
