@@ -469,6 +469,10 @@ mod arithmetic {
             c("arith-icmp-eq-ineg-ineg", "i8 i8", "v2 = ineg v0; v3 = ineg v1; v4 = icmp eq v2, v3; v5 = icmp eq v0, v1", "v4=v5"),
             c("arith-icmp-eq-ineg-ineg", "i32x4 i32x4", "v2 = ineg v0; v3 = ineg v1; v4 = icmp eq v2, v3; v5 = icmp eq v0, v1", "v4=v5"),
             c("arith-icmp-eq-ineg-ineg", "i32 i32", "v2 = ineg v0; v3 = ineg v1; v4 = icmp eq v2, v3; v5 = icmp eq v0, v1", "v4!=v5"),
+            c("arith-smulhi-open-coded", "i32 i32", "v2 = sextend.i64 v0; v3 = sextend.i64 v1; v4 = imul v2, v3; v5 = iconst.i32 32; v6 = sshr v4, v5; v7 = smulhi v0, v1; v8 = sextend.i64 v7", "v6=v8"),
+            c("arith-smulhi-open-coded", "i32 i32", "v2 = sextend.i64 v0; v3 = sextend.i64 v1; v4 = imul v2, v3; v5 = iconst.i32 31; v6 = sshr v4, v5; v7 = smulhi v0, v1; v8 = sextend.i64 v7", "v6!=v8"),
+            c("arith-umulhi-open-coded", "i64 i64", "v2 = uextend.i128 v0; v3 = uextend.i128 v1; v4 = imul v2, v3; v5 = iconst.i64 64; v6 = ushr v4, v5; v7 = umulhi v0, v1; v8 = uextend.i128 v7", "v6=v8"),
+            c("arith-umulhi-open-coded", "i16 i32", "v2 = uextend.i64 v0; v3 = uextend.i64 v1; v4 = imul v2, v3; v5 = iconst.i64 32; v6 = ushr v4, v5", ""),
             c("arith-icmp-eq-imul-odd-const", "i32", "v1 = iconst.i32 3; v2 = imul v0, v1; v3 = iconst.i32 12; v4 = icmp eq v2, v3; v5 = iconst.i32 4; v6 = icmp eq v0, v5", "v4=v6"),
             c("arith-icmp-eq-imul-odd-const", "i32", "v1 = iconst.i32 6; v2 = imul v0, v1; v3 = iconst.i32 12; v4 = icmp eq v2, v3; v5 = iconst.i32 2; v6 = icmp eq v0, v5", "v4!=v6"),
             c("arith-icmp-ne-imul-odd-const", "i32", "v1 = iconst.i32 5; v2 = imul v1, v0; v3 = iconst.i32 25; v4 = icmp ne v3, v2; v5 = iconst.i32 5; v6 = icmp ne v0, v5", "v4=v6"),
@@ -922,6 +926,12 @@ mod shifts {
                     "v3=v4",
                 ));
             }
+            v.push(c(
+                &format!("shifts-{op}-amount-iconcat"),
+                "i8 i16 i16",
+                &format!("v3 = iconcat.i16 v1, v2; v4 = {op}.i8 v0, v3; v5 = {op}.i8 v0, v1"),
+                "v4=v5",
+            ));
             v.push(c(
                 &format!("shifts-{op}-amount-ireduce"),
                 "i32 i64",
@@ -1876,6 +1886,130 @@ block0(v0: i32, v1: i32):
 }";
         let (b, a) = e2e(text, &rules::family_rules("vector").unwrap());
         assert!(a <= b, "worse: {b} -> {a}");
+    }
+}
+
+mod spaceship {
+    use super::*;
+
+    fn cases() -> Vec<Case> {
+        let mut v = Vec::new();
+        for (tag, lt, le, gt, ge) in [
+            ("u", "ult", "ule", "ugt", "uge"),
+            ("s", "slt", "sle", "sgt", "sge"),
+        ] {
+            let name = |what: &str| format!("spaceship-{tag}-{what}");
+            // The canonical form, sign-extended to i16 as v9.
+            let canon16 = format!("v7 = icmp {gt} v0, v1; v20 = icmp {lt} v0, v1; v8 = isub v7, v20; v9 = sextend.i16 v8");
+            for (other, otag) in [("ne", "ne"), (gt, "gt")] {
+                v.push(c(
+                    &name(&format!("lt-minus-one-{otag}-uextend")),
+                    "i32 i32",
+                    &format!("v2 = icmp {lt} v0, v1; v3 = iconst.i16 -1; v4 = icmp {other} v0, v1; v5 = uextend.i16 v4; v6 = select v2, v3, v5; {canon16}"),
+                    "v6=v9",
+                ));
+                v.push(c(
+                    &name(&format!("lt-minus-one-{otag}-i8")),
+                    "i32 i32",
+                    &format!("v2 = icmp {lt} v0, v1; v3 = iconst.i8 -1; v4 = icmp {other} v0, v1; v6 = select v2, v3, v4; {canon16}"),
+                    "v6=v8",
+                ));
+            }
+            for (inner, a, b) in [(lt, -1, 1), (le, -1, 1), (gt, 1, -1), (ge, 1, -1)] {
+                let body = |b: i32| {
+                    format!("v2 = icmp eq v0, v1; v3 = iconst.i16 0; v4 = icmp {inner} v0, v1; v5 = iconst.i16 {a}; v10 = iconst.i16 {b}; v11 = select v4, v5, v10; v6 = select v2, v3, v11; {canon16}")
+                };
+                v.push(c(
+                    &name(&format!("eq-zero-{inner}")),
+                    "i64 i64",
+                    &body(b),
+                    "v6=v9",
+                ));
+                v.push(c(
+                    &name(&format!("eq-zero-{inner}")),
+                    "i64 i64",
+                    &body(2 * b),
+                    "v6!=v9",
+                ));
+            }
+            for (other, otag) in [(lt, "lt"), ("ne", "ne")] {
+                v.push(c(
+                    &name(&format!("gt-one-ineg-{otag}")),
+                    "i16 i16",
+                    &format!("v2 = icmp {gt} v0, v1; v3 = iconst.i8 1; v4 = icmp {other} v0, v1; v5 = ineg v4; v6 = select v2, v3, v5; {canon16}"),
+                    "v6=v8",
+                ));
+                v.push(c(
+                    &name(&format!("gt-one-bmask-{otag}")),
+                    "i16 i16",
+                    &format!("v2 = icmp {gt} v0, v1; v3 = iconst.i16 1; v4 = icmp {other} v0, v1; v5 = bmask.i16 v4; v6 = select v2, v3, v5; {canon16}"),
+                    "v6=v9",
+                ));
+            }
+            for (outer, k, to, kname) in [
+                ("eq", 0, "eq", "zero"),
+                ("ne", 0, "ne", "zero"),
+                ("slt", 0, lt, "zero"),
+                ("sle", 0, le, "zero"),
+                ("sgt", 0, gt, "zero"),
+                ("sge", 0, ge, "zero"),
+                ("eq", -1, lt, "minus-one"),
+                ("ne", -1, ge, "minus-one"),
+                ("eq", 1, gt, "one"),
+                ("ne", 1, le, "one"),
+            ] {
+                let body = |k: i32| {
+                    format!("v2 = icmp {gt} v0, v1; v3 = icmp {lt} v0, v1; v4 = isub v2, v3; v5 = iconst.i8 {k}; v6 = icmp {outer} v4, v5; v7 = icmp {to} v0, v1")
+                };
+                v.push(c(
+                    &name(&format!("{outer}-{kname}")),
+                    "i32 i32",
+                    &body(k),
+                    "v6=v7",
+                ));
+                v.push(c(
+                    &name(&format!("{outer}-{kname}")),
+                    "i32 i32",
+                    &body(k + 2),
+                    "v6!=v7",
+                ));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn each_rule() {
+        run_family("spaceship", &cases());
+    }
+
+    #[test]
+    fn end_to_end() {
+        let text = "
+function %f(i32, i32) -> i8 {
+block0(v0: i32, v1: i32):
+    v2 = icmp slt v0, v1
+    v3 = iconst.i32 -1
+    v4 = icmp ne v0, v1
+    v5 = uextend.i32 v4
+    v6 = select v2, v3, v5
+    v7 = iconst.i32 0
+    v8 = icmp sle v6, v7
+    return v8
+}
+function %g(i64, i64) -> i32 {
+block0(v0: i64, v1: i64):
+    v2 = icmp eq v0, v1
+    v3 = iconst.i32 0
+    v4 = icmp ugt v0, v1
+    v5 = iconst.i32 1
+    v6 = iconst.i32 -1
+    v7 = select v4, v5, v6
+    v8 = select v2, v3, v7
+    return v8
+}";
+        let (b, a) = e2e(text, &RuleSet::DEFAULT.rules());
+        assert!(a < b, "no improvement: {b} -> {a}");
     }
 }
 

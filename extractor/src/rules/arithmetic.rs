@@ -329,6 +329,36 @@ pub fn rules() -> Vec<Rule> {
             iconst(eg, ty, u64::MAX)
         },
     ));
+    // Open-coded high multiplication: (x as wide * y as wide) >> half.
+    for (shr, ext, hi, tag) in [
+        ("sshr", "sextend", Opcode::Smulhi, "smulhi"),
+        ("ushr", "uextend", Opcode::Umulhi, "umulhi"),
+    ] {
+        let (y, k) = (var("?y"), var("?k"));
+        r.push(rw_fn(
+            &format!("arith-{tag}-open-coded"),
+            &format!("({shr} ?t (imul ?t ({ext} ?t ?x) ({ext} ?t ?y)) ?k)"),
+            vec![],
+            move |eg, s| {
+                let wide = type_at(eg, s, t)?;
+                let half = value_type(eg, s[x])?;
+                if !wide.is_int() || half.bits() * 2 != wide.bits() || value_type(eg, s[y])? != half
+                {
+                    return None;
+                }
+                if konst_at(eg, s, k)?.0 != half.bits() as u64 {
+                    return None;
+                }
+                let h = inst(eg, hi, half, &[s[x], s[y]]);
+                let ext_op = if shr == "sshr" {
+                    Opcode::Sextend
+                } else {
+                    Opcode::Uextend
+                };
+                Some(inst(eg, ext_op, wide, &[h]))
+            },
+        ));
+    }
     // Comparisons of arithmetic. Cranelift writes some of these with one
     // type variable for the comparison's result and its operand's operation
     // (`(sge ty (smax ty x y) x)`), so they only fire when those types
