@@ -36,6 +36,7 @@ pub mod cli;
 pub mod compare;
 pub mod constants;
 pub mod corpus;
+pub mod division;
 pub mod elaborate;
 pub mod extract;
 pub mod fold;
