@@ -844,6 +844,18 @@ mod bitops {
             v.push(c(name, "i64x2 i64x2 i64x2", &vbody, "v5=v7"));
         }
         v.push(c(
+            "bitops-bxor-andnot-any",
+            "i64 i64 i64",
+            "v3 = bnot v0; v4 = band v1, v3; v5 = bxor v2, v4; v6 = band v0, v1; v7 = bxor v2, v1; v8 = bxor v6, v7",
+            "v5=v8",
+        ));
+        v.push(c(
+            "bitops-bxor-andnot-any",
+            "i64 i64 i64",
+            "v3 = bnot v0; v4 = bor v1, v3; v5 = bxor v2, v4; v6 = band v0, v1; v7 = bxor v2, v1; v8 = bxor v6, v7",
+            "v5!=v8",
+        ));
+        v.push(c(
             "bitops-bor-icmp-slt-sgt",
             "i32 i32",
             "v3 = icmp slt v0, v1; v4 = icmp sgt v1, v0; v5 = bor v3, v4; v7 = icmp ne v0, v1",

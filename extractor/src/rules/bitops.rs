@@ -442,6 +442,12 @@ pub fn rules() -> Vec<Rule> {
             "(bor ?t (band ?t ?x (bnot ?t ?y)) (bxor ?t ?x ?y))",
             "(bxor ?t ?x ?y)",
         ),
+        // (~x & y) ^ z --> (x & y) ^ (z ^ y)
+        (
+            "bitops-bxor-andnot-any",
+            "(bxor ?t (band ?t (bnot ?t ?x) ?y) ?z)",
+            "(bxor ?t (band ?t ?x ?y) (bxor ?t ?z ?y))",
+        ),
         (
             "bitops-bxor-andnot-bnot",
             "(bxor ?t (band ?t ?x (bnot ?t ?y)) (bnot ?t ?x))",
