@@ -34,7 +34,9 @@
 
 pub mod cli;
 pub mod compare;
+pub mod constants;
 pub mod corpus;
+pub mod division;
 pub mod elaborate;
 pub mod exec;
 pub mod extract;

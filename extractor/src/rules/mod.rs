@@ -21,7 +21,9 @@ pub mod icmp;
 pub mod reassoc;
 pub mod selects;
 pub mod shifts;
+pub mod spaceship;
 mod util;
+pub mod vector;
 
 pub use util::*;
 
@@ -121,6 +123,8 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "extends",
     "selects",
     "float",
+    "vector",
+    "spaceship",
 ];
 
 /// The rewrites of one family by name (default families and the opt-in sets).
@@ -134,6 +138,8 @@ pub fn family_rules(name: &str) -> Option<Vec<Rule>> {
         "extends" => extends::rules(),
         "selects" => selects::rules(),
         "float" => float::rules(),
+        "vector" => vector::rules(),
+        "spaceship" => spaceship::rules(),
         "reassoc" => reassoc::rules(),
         "demorgan" => demorgan::rules(),
         _ => return None,
