@@ -38,6 +38,7 @@ pub mod corpus;
 pub mod elaborate;
 pub mod extract;
 pub mod fold;
+pub mod generate;
 pub mod graph;
 pub mod gym;
 pub mod import;
