@@ -12,8 +12,9 @@
 //! scope and close it on exit; values flow out only through block
 //! parameters), every loop has a counter that stops it after at most
 //! [`MAX_TRIP`] iterations, and every immediate is masked to its type. A
-//! byte source that runs dry reads as zeros, so every byte string, the
-//! empty one included, gives a function.
+//! byte source that runs dry continues with a generator seeded from the
+//! bytes drawn so far, so every byte string, the empty one included, gives
+//! a function, always the same one.
 //!
 //! What it produces, on purpose:
 //! - multi-block functions: if/else diamonds with merge parameters and loops
@@ -32,6 +33,7 @@
 use arbitrary::Unstructured;
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::Function;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// Loops stop after at most this many iterations.
@@ -40,8 +42,11 @@ pub const MAX_TRIP: u64 = 8;
 /// Loops and diamonds nest at most this deep.
 pub const MAX_DEPTH: usize = 3;
 
+/// At most this many values go into one digest.
+const MAX_DIGEST: usize = 24;
+
 /// Bytes in the function's one stack slot.
-const SLOT_BYTES: u32 = 64;
+const SLOT_BYTES: u32 = 32;
 
 /// Integer constants the cost model tells apart: zero, small values, the
 /// aarch64 12-bit immediate and its 12-bit-shifted form, 16-bit move-wide
@@ -169,26 +174,49 @@ impl Default for Config {
     }
 }
 
-/// A byte source that never fails: exhausted data reads as zeros.
+/// A byte source that never fails. Once the bytes run out it continues
+/// with a SplitMix64 generator seeded from everything drawn so far, so a
+/// short input still gives a varied function (zeros would repeat the same
+/// choice) and the same bytes always give the same function.
 struct Src<'a, 'b> {
     u: &'b mut Unstructured<'a>,
+    state: u64,
 }
 
 impl Src<'_, '_> {
+    fn mix(&mut self, x: u64) -> u64 {
+        self.state = (self.state ^ x).wrapping_mul(0x100_0000_01b3);
+        x
+    }
+    fn prng(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
     /// A number in `0..n` (0 when `n` is 0).
     fn below(&mut self, n: usize) -> usize {
         if n <= 1 {
             0
+        } else if self.u.is_empty() {
+            (self.prng() % n as u64) as usize
         } else {
-            self.u.int_in_range(0..=n - 1).unwrap_or(0)
+            let x = self.u.int_in_range(0..=n - 1).unwrap_or(0);
+            self.mix(x as u64) as usize
         }
     }
     /// True with probability about `num/den`.
     fn chance(&mut self, num: u32, den: u32) -> bool {
-        self.u.ratio(num, den).unwrap_or(false)
+        (self.below(den as usize) as u32) < num
     }
     fn bits(&mut self) -> u64 {
-        self.u.arbitrary().unwrap_or(0)
+        if self.u.is_empty() {
+            self.prng()
+        } else {
+            let x = self.u.arbitrary().unwrap_or(0);
+            self.mix(x)
+        }
     }
     fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
         xs[self.below(xs.len())]
@@ -211,24 +239,34 @@ struct Gen<'a, 'b> {
     next_block: u32,
     /// Values that dominate the current point, oldest first.
     scope: Vec<(u32, Ty)>,
+    /// The `iconst` results among them, so that operations on constants
+    /// (constant folding) are common rather than rare.
+    consts: Vec<(u32, Ty)>,
     /// Pure instructions whose operands are all in scope.
     exprs: Vec<Expr>,
     insts: usize,
     uses_stack: bool,
+    /// Values used as an operand so far.
+    used: HashSet<u32>,
 }
 
 /// Generate CLIF text for one function named `%fuzz`.
 pub fn generate_text(u: &mut Unstructured, cfg: Config) -> String {
     let mut g = Gen {
-        src: Src { u },
+        src: Src {
+            u,
+            state: 0xcbf2_9ce4_8422_2325,
+        },
         cfg,
         out: String::new(),
         next_value: 0,
         next_block: 1,
         scope: Vec::new(),
+        consts: Vec::new(),
         exprs: Vec::new(),
         insts: 0,
         uses_stack: false,
+        used: HashSet::new(),
     };
     g.function()
 }
@@ -262,8 +300,11 @@ impl Gen<'_, '_> {
     fn function(&mut self) -> String {
         let nparams = 1 + self.src.below(self.cfg.max_params.max(1));
         let params: Vec<Ty> = (0..nparams).map(|_| self.src.pick(SIG)).collect();
-        let nrets = 1 + self.src.below(self.cfg.max_returns.max(1));
-        let rets: Vec<Ty> = (0..nrets).map(|_| self.src.pick(SIG)).collect();
+        // The first result is a digest of every value nothing else used, so
+        // that (almost) nothing the generator wrote is dead code.
+        let nrets = self.src.below(self.cfg.max_returns.max(1));
+        let mut rets = vec![Ty::I64];
+        rets.extend((0..nrets).map(|_| self.src.pick(SIG)));
         self.uses_stack = self.src.chance(1, 2);
         let budget = 4 + self.src.below(self.cfg.max_insts.saturating_sub(4) + 1);
 
@@ -296,7 +337,8 @@ impl Gen<'_, '_> {
             }
         }
         self.region(0, budget);
-        let rvals: Vec<u32> = rets.iter().map(|&t| self.operand(t)).collect();
+        let mut rvals: Vec<u32> = rets[1..].iter().map(|&t| self.operand(t)).collect();
+        rvals.insert(0, self.digest(0));
         self.line(format!(
             "return {}",
             rvals
@@ -320,6 +362,13 @@ impl Gen<'_, '_> {
 
     fn line(&mut self, s: String) {
         self.insts += 1;
+        // Every `vN` right of the `=` is a use.
+        let rhs = s.split_once(" = ").map_or(s.as_str(), |(_, r)| r);
+        for word in rhs.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if let Some(n) = word.strip_prefix('v').and_then(|d| d.parse().ok()) {
+                self.used.insert(n);
+            }
+        }
         let _ = writeln!(self.out, "    {s}");
     }
 
@@ -350,8 +399,54 @@ impl Gen<'_, '_> {
         v
     }
 
+    /// An `i64` folding together the unused values defined since the scope
+    /// had `mark` values (at most [`MAX_DIGEST`], the latest), so that
+    /// they are live: each is converted to `i64` and mixed in.
+    fn digest(&mut self, mark: usize) -> u32 {
+        let unused: Vec<(u32, Ty)> = self.scope[mark.min(self.scope.len())..]
+            .iter()
+            .filter(|(v, _)| !self.used.contains(v))
+            .copied()
+            .collect();
+        let skip = unused.len().saturating_sub(MAX_DIGEST);
+        let mut acc: Option<u32> = None;
+        for (v, t) in unused.into_iter().skip(skip) {
+            let x = self.widen_to_i64(v, t);
+            acc = Some(match acc {
+                None => x,
+                Some(a) => {
+                    let op = self.src.pick(&["bxor", "iadd", "isub", "bxor"]);
+                    self.def(Ty::I64, format!("{op} v{a}, v{x}"))
+                }
+            });
+        }
+        match acc {
+            Some(a) => a,
+            None => self.operand(Ty::I64),
+        }
+    }
+
+    /// `v` (of type `t`) as an `i64`, bits preserved where they fit.
+    fn widen_to_i64(&mut self, v: u32, t: Ty) -> u32 {
+        match t {
+            Ty::I64 => v,
+            Ty::I8 | Ty::I16 | Ty::I32 => self.def(Ty::I64, format!("uextend.i64 v{v}")),
+            Ty::I128 => self.def(Ty::I64, format!("ireduce.i64 v{v}")),
+            Ty::F64 => self.def(Ty::I64, format!("bitcast.i64 v{v}")),
+            Ty::F32 => {
+                let i = self.def(Ty::I32, format!("bitcast.i32 v{v}"));
+                self.def(Ty::I64, format!("uextend.i64 v{i}"))
+            }
+        }
+    }
+
     /// Close a scope opened when the scope had `mark` values.
     fn close(&mut self, mark: usize) {
+        // Value numbers grow with the scope, so the values leaving it are
+        // exactly those numbered from its `mark`th on.
+        if let Some(&(first_gone, _)) = self.scope.get(mark) {
+            self.consts.retain(|&(v, _)| v < first_gone);
+        }
         self.scope.truncate(mark);
         self.exprs.retain(|e| e.at < mark);
     }
@@ -374,6 +469,17 @@ impl Gen<'_, '_> {
             .collect();
         if candidates.is_empty() || self.src.chance(1, 8) {
             return self.make(t);
+        }
+        if self.src.chance(1, 5) {
+            let konst: Vec<u32> = self
+                .consts
+                .iter()
+                .filter(|(_, ty)| *ty == t)
+                .map(|(v, _)| *v)
+                .collect();
+            if !konst.is_empty() {
+                return self.src.pick(&konst);
+            }
         }
         if self.src.chance(1, 2) {
             let recent = candidates.len().min(4);
@@ -472,7 +578,9 @@ impl Gen<'_, '_> {
         } else {
             raw & ((1u64 << t.bits()) - 1)
         };
-        self.def(t, format!("iconst.{} {masked:#x}", t.name()))
+        let v = self.def(t, format!("iconst.{} {masked:#x}", t.name()));
+        self.consts.push((v, t));
+        v
     }
 
     fn float_constant(&mut self, t: Ty) -> u32 {
@@ -550,11 +658,14 @@ impl Gen<'_, '_> {
         let stop = self.insts + budget;
         while self.insts < stop {
             let left = stop - self.insts;
-            match self.src.below(16) {
-                0 if depth < MAX_DEPTH && left >= 8 => self.diamond(depth, left / 2),
-                1 if depth < MAX_DEPTH && left >= 8 => self.looped(depth, left / 2),
-                2 if left >= 8 => self.burst(left.min(24)),
-                3 => self.replay(),
+            match self.src.below(24) {
+                0 | 1 if depth < MAX_DEPTH && left >= 8 => self.diamond(depth, left / 2),
+                2 | 3 if depth < MAX_DEPTH && left >= 8 => self.looped(depth, left / 2),
+                4 if left >= 8 => {
+                    let n = 6 + self.src.below(left.min(24) - 5);
+                    self.burst(n)
+                }
+                5 | 6 => self.replay(),
                 _ => self.instruction(),
             }
         }
@@ -592,14 +703,17 @@ impl Gen<'_, '_> {
     /// `brif c, then, else`; both arms jump to a merge block with params.
     fn diamond(&mut self, depth: usize, budget: usize) {
         let c = self.condition();
-        let merge_tys: Vec<Ty> = (0..self.src.below(4)).map(|_| self.src.pick(ALL)).collect();
+        // The first merge parameter carries the digest of each arm.
+        let mut merge_tys = vec![Ty::I64];
+        merge_tys.extend((0..self.src.below(4)).map(|_| self.src.pick(ALL)));
         let (bt, be, bm) = (self.new_block(), self.new_block(), self.new_block());
         self.line(format!("brif v{c}, block{bt}, block{be}"));
         for b in [bt, be] {
             let _ = writeln!(self.out, "block{b}:");
             let mark = self.scope.len();
             self.region(depth + 1, budget / 2);
-            let args: Vec<u32> = merge_tys.iter().map(|&t| self.operand(t)).collect();
+            let mut args: Vec<u32> = merge_tys[1..].iter().map(|&t| self.operand(t)).collect();
+            args.insert(0, self.digest(mark));
             self.line(format!("jump {}", call(bm, &args)));
             self.close(mark);
         }
@@ -623,9 +737,9 @@ impl Gen<'_, '_> {
     /// [`MAX_TRIP`] times.
     fn looped(&mut self, depth: usize, budget: usize) {
         let ct = self.src.pick(NARROW_INTS);
-        let carried: Vec<Ty> = (0..1 + self.src.below(3))
-            .map(|_| self.src.pick(ALL))
-            .collect();
+        // The first carried value is the digest of the body.
+        let mut carried = vec![Ty::I64];
+        carried.extend((0..self.src.below(3)).map(|_| self.src.pick(ALL)));
         let start = self.src.below(MAX_TRIP as usize);
         let start = self.def(ct, format!("iconst.{} {start}", ct.name()));
         let limit = if self.src.chance(1, 2) {
@@ -649,7 +763,8 @@ impl Gen<'_, '_> {
         tys.extend(&carried);
         let _ = writeln!(self.out, "block{head}({}):", typed(&all, &tys));
         self.region(depth + 1, budget);
-        let ys: Vec<u32> = carried.iter().map(|&t| self.operand(t)).collect();
+        let mut ys: Vec<u32> = carried[1..].iter().map(|&t| self.operand(t)).collect();
+        ys.insert(0, self.digest(mark + 1));
         let c2 = self.def_raw(ct, format!("iadd v{c}, v{one}"));
         let more = self.def_raw(Ty::I8, format!("icmp ult v{c2}, v{limit}"));
         self.line(format!(
@@ -760,7 +875,8 @@ impl Gen<'_, '_> {
                     self.def_raw(t, format!("load.{n} notrap v{a}"));
                 }
             }
-            11 => {
+            // aarch64 has no `bitselect.i128`.
+            11 if !wide => {
                 let c = self.condition();
                 let m = self.same_type_mask(c, t);
                 let (a, b) = (self.operand(t), self.operand(t));

@@ -7,10 +7,10 @@
 use cranelift_codegen::isa::OwnedTargetIsa;
 use libfuzzer_sys::fuzz_target;
 use regpress::extract::{by_name, Extractor, EXTRACTORS};
-use regpress::pipeline::{check_input, optimize, Settings};
+use regpress::pipeline::{check_input, optimize};
 use regpress::rules::{Rule, RuleSet};
 use regpress::validate::codegen::build_isa;
-use regpress::validate::oracle::RULE_SETS;
+use regpress::validate::oracle::{checking_settings, RULE_SETS};
 use std::sync::OnceLock;
 
 struct Setup {
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let setup = setup();
-    let settings = Settings::default();
+    let settings = checking_settings();
     for func in &file.functions {
         if check_input(func, &*setup.isa, &settings).is_err() {
             continue;

@@ -16,7 +16,13 @@ fn oracle() -> &'static Oracle {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let text = generate_text(&mut Unstructured::new(data), Config::default());
+    // Functions of up to 64 instructions: larger ones cost more per
+    // execution than they add (libFuzzer's strength is the number of runs).
+    let config = Config {
+        max_insts: 64,
+        ..Config::default()
+    };
+    let text = generate_text(&mut Unstructured::new(data), config);
     let func = match cranelift_reader_parse(&text) {
         Some(f) => f,
         None => panic!("generator produced unparsable CLIF:\n{text}"),

@@ -25,6 +25,22 @@ use std::collections::HashSet;
 /// The rule sets the oracle runs.
 pub const RULE_SETS: &[&str] = &["default", "default+reassoc", "default+reassoc+demorgan"];
 
+/// The pipeline settings of the differential suite and the fuzz targets:
+/// the default iteration and time limits, but a node limit of 10,000 (the
+/// default is 200,000). Generated digest chains of `iadd`/`bxor` under the
+/// `reassoc` rules grow the e-graph exponentially; a small limit keeps each
+/// case fast, and stopping at a limit is itself a path that must give
+/// correct results.
+pub fn checking_settings() -> Settings {
+    Settings {
+        limits: crate::rules::Limits {
+            nodes: 10_000,
+            ..crate::rules::Limits::default()
+        },
+        ..Settings::default()
+    }
+}
+
 /// Everything needed to check functions, built once.
 pub struct Oracle {
     /// The ISA `optimize` runs with (x86_64, opt level none).
@@ -77,9 +93,9 @@ impl Tally {
 
 impl Oracle {
     /// Every extractor in [`EXTRACTORS`], every rule set in [`RULE_SETS`],
-    /// every target in [`TARGETS`], default settings.
+    /// every target in [`TARGETS`], [`checking_settings`].
     pub fn new() -> Oracle {
-        Oracle::with_settings(Settings::default())
+        Oracle::with_settings(checking_settings())
     }
 
     /// As [`Oracle::new`] with other pipeline settings.
