@@ -84,7 +84,7 @@ fn run_part(part: u32) {
     eprintln!(
         "part {part}: {} functions, {} extractor×rule-set pairs ({} distinct outputs), \
          {} interpreter comparisons ({} traps), {} skipped comparisons, \
-         {} skipped target compilations, {} fallbacks",
+         {} skipped target compilations, {} saturations stopped by a limit, {} fallbacks",
         t.functions,
         t.pairs,
         t.distinct_outputs,
@@ -92,6 +92,7 @@ fn run_part(part: u32) {
         t.traps,
         t.skipped_inputs,
         t.skipped_targets,
+        t.limit_stops,
         t.fallbacks.len()
     );
     for f in t.fallbacks.iter().take(10) {
@@ -128,4 +129,22 @@ fn differential_part_2() {
 #[test]
 fn differential_part_3() {
     run_part(3);
+}
+
+/// Byte patterns a fuzzer starts from (empty, constant, short): the
+/// generator's continuation generator takes over when they run out, and
+/// each must still give a function every extractor handles correctly.
+#[test]
+fn degenerate_byte_patterns() {
+    let patterns: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        vec![0xff; 4],
+        vec![0; 64],
+        vec![0xff; 512],
+        (0..=255).collect(),
+    ];
+    for bytes in patterns {
+        check_bytes(&bytes).unwrap_or_else(|e| panic!("{bytes:?}: {e}"));
+    }
 }

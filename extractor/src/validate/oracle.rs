@@ -66,6 +66,9 @@ pub struct Tally {
     pub distinct_outputs: usize,
     /// Pairs that fell back to the prepared input, with the reason.
     pub fallbacks: Vec<String>,
+    /// Pairs whose saturation stopped at a limit (nodes, iterations, time)
+    /// rather than saturating.
+    pub limit_stops: usize,
     /// Interpreter comparisons made.
     pub compared: usize,
     /// Of those, comparisons where the original trapped.
@@ -84,6 +87,7 @@ impl Tally {
         self.pairs += o.pairs;
         self.distinct_outputs += o.distinct_outputs;
         self.fallbacks.extend(o.fallbacks);
+        self.limit_stops += o.limit_stops;
         self.compared += o.compared;
         self.traps += o.traps;
         self.skipped_inputs += o.skipped_inputs;
@@ -153,6 +157,9 @@ impl Oracle {
                 tally.pairs += 1;
                 let out = optimize(func, &*self.isa, &**ex, rules, &self.settings)
                     .map_err(|e| format!("{what}: refused a valid function: {e}"))?;
+                if out.report.saturation.stop != "saturated" {
+                    tally.limit_stops += 1;
+                }
                 if let Some(reason) = &out.report.fallback {
                     tally.fallbacks.push(format!("{what}: {reason}"));
                 }
