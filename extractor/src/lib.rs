@@ -41,6 +41,7 @@ pub mod elaborate;
 pub mod exec;
 pub mod extract;
 pub mod fold;
+pub mod generate;
 pub mod graph;
 pub mod gym;
 pub mod import;
