@@ -100,6 +100,10 @@ enum Command {
     /// every extractor × rule set, each kernel on its published test vector.
     /// Without PATHs, runs the built-in kernels.
     Exec(crate::exec::ExecArgs),
+    /// Write Markdown tables and SVG plots into a directory (default
+    /// `report/`) from `compare` rows, criterion results, `gym` lines and
+    /// instruction counts.
+    Report(crate::report::ReportArgs),
     /// The measured half of `exec`, run under callgrind by `exec` itself.
     #[command(hide = true)]
     ExecWorker(crate::exec::WorkerArgs),
@@ -297,6 +301,12 @@ fn run(cli: Cli) -> Result<i32> {
             if failures > 0 {
                 eprintln!("regpress: {failures} kernel × variant rows failed");
                 return Ok(2);
+            }
+            Ok(0)
+        }
+        Command::Report(args) => {
+            for path in crate::report::run(&args)? {
+                println!("{}", path.display());
             }
             Ok(0)
         }

@@ -50,6 +50,7 @@ pub mod lang;
 pub mod liveness;
 pub mod pipeline;
 pub mod predict;
+pub mod report;
 pub mod rules;
 pub mod skeleton;
 pub mod validate;
