@@ -274,6 +274,58 @@ pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
     }
 }
 
+/// The bottom-up worklist that `tree` and `dag` share: it starts with every
+/// node without operands, and when a class's best changes, the nodes that
+/// use that class are queued again (each at most once at a time).
+pub struct Worklist {
+    parents: Vec<Vec<NodeId>>,
+    queued: Vec<bool>,
+    work: std::collections::VecDeque<NodeId>,
+}
+
+impl Worklist {
+    /// The worklist of `graph`, seeded with its leaf nodes.
+    pub fn new(graph: &ExtractionGraph) -> Self {
+        let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); graph.num_classes()];
+        for c in graph.classes() {
+            for n in graph.nodes(c) {
+                for &k in graph.children(n) {
+                    parents[k.index()].push(n);
+                }
+            }
+        }
+        let work: std::collections::VecDeque<NodeId> = (0..graph.num_nodes() as u32)
+            .map(NodeId)
+            .filter(|&n| graph.children(n).is_empty())
+            .collect();
+        let mut queued = vec![false; graph.num_nodes()];
+        for &n in &work {
+            queued[n.index()] = true;
+        }
+        Worklist {
+            parents,
+            queued,
+            work,
+        }
+    }
+
+    /// The next node to (re)cost.
+    pub fn pop(&mut self) -> Option<NodeId> {
+        let n = self.work.pop_front()?;
+        self.queued[n.index()] = false;
+        Some(n)
+    }
+
+    /// Class `c` changed: queue every node that uses it.
+    pub fn changed(&mut self, c: ClassId) {
+        for &p in &self.parents[c.index()] {
+            if !std::mem::replace(&mut self.queued[p.index()], true) {
+                self.work.push_back(p);
+            }
+        }
+    }
+}
+
 /// A choice that always exists and is always acyclic: each class takes the
 /// first node (in bottom-up resolution order) whose children are all
 /// resolved. Extractors fall back on it for classes they cannot cost.
