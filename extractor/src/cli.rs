@@ -105,6 +105,10 @@ enum Command {
     /// and report the true minimum spills+reloads and machine instructions,
     /// and where every extractor lands against it.
     Oracle(crate::oracle::OracleArgs),
+    /// Write Markdown tables and SVG plots into a directory (default
+    /// `report/`) from `compare` rows, criterion results, `gym` lines and
+    /// instruction counts.
+    Report(crate::report::ReportArgs),
     /// The measured half of `exec`, run under callgrind by `exec` itself.
     #[command(hide = true)]
     ExecWorker(crate::exec::WorkerArgs),
@@ -306,6 +310,12 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Oracle(args) => crate::oracle::command(&args),
+        Command::Report(args) => {
+            for path in crate::report::run(&args)? {
+                println!("{}", path.display());
+            }
+            Ok(0)
+        }
         Command::ExecWorker(args) => {
             crate::exec::worker(&args.measure, &args.manifest)?;
             Ok(0)

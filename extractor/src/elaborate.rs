@@ -121,6 +121,10 @@ struct Elaborator<'a> {
     scoped: ScopedMap,
     loop_stack: Vec<LoopEntry>,
     remat_copies: HashMap<(Block, ClassId), Value>,
+    /// For each class, the value of its *original* placement: the first one
+    /// whose operands needed no remat copy. Only that value is
+    /// rematerialised (see [`Elaborator::maybe_remat`]).
+    original: HashMap<ClassId, Value>,
     /// Skeleton results defined so far on the current dominator path.
     defined: HashSet<Value>,
     /// Local classes computed in the current block since its start or its
@@ -140,7 +144,10 @@ pub fn elaborate_traced(
     graph: &ExtractionGraph,
     choice: &Choice,
 ) -> Result<Elaborated, ElabError> {
-    let func = imported.skeleton.clone();
+    let mut func = imported.skeleton.clone();
+    // The e-graph's pool is the function's plus the `vconst`/`f128const`
+    // entries rules and folding added; chosen nodes name them by handle.
+    func.dfg.constants = imported.egraph.analysis.constants.0.clone();
     let cfg = ControlFlowGraph::with_function(&func);
     let domtree = DominatorTree::with_function(&func, &cfg);
     let mut loops = LoopAnalysis::new();
@@ -155,6 +162,7 @@ pub fn elaborate_traced(
         scoped: ScopedMap::new(),
         loop_stack: Vec::new(),
         remat_copies: HashMap::new(),
+        original: HashMap::new(),
         defined: HashSet::new(),
         local: HashMap::new(),
         trace: Vec::new(),
@@ -315,20 +323,34 @@ impl Elaborator<'_> {
     }
 
     /// If `placed` is a remat value from another block, use (or make) a copy
-    /// of it in `block`, before `before`.
-    fn maybe_remat(&mut self, placed: &mut Placed, class: ClassId, block: Block, before: Inst) {
+    /// of it in `block`, before `before`; says whether it did.
+    ///
+    /// Cranelift marks the remat *value* (the result of the instruction the
+    /// rules saw), not the class. Elaborating a class a second time (in
+    /// another dominator subtree, or with rematerialised operands) clones
+    /// that instruction, and the clone's value is not marked: uses reached
+    /// through a clone keep it live across blocks. We do the same, so that
+    /// the baseline's live ranges are Cranelift's.
+    fn maybe_remat(
+        &mut self,
+        placed: &mut Placed,
+        class: ClassId,
+        block: Block,
+        before: Inst,
+    ) -> bool {
         if placed.block == block
             || !self.is_remat(class)
             || self.choice.placement(class) == Placement::Local
+            || self.original.get(&class) != Some(&placed.value)
         {
-            return;
+            return false;
         }
         let value = match self.remat_copies.get(&(block, class)) {
             Some(&v) => v,
             None => {
                 let inst = match self.func.dfg.value_def(placed.value) {
                     ValueDef::Result(inst, _) => inst,
-                    _ => return,
+                    _ => return false,
                 };
                 let copy = self.func.dfg.clone_inst(inst);
                 self.func.layout.insert_inst(copy, before);
@@ -339,6 +361,7 @@ impl Elaborator<'_> {
             }
         };
         *placed = Placed { block, value };
+        true
     }
 
     /// Make `class` available before `before`, computing what is missing.
@@ -455,11 +478,12 @@ impl Elaborator<'_> {
                 .expect("terminator");
             (l.scope_depth, last, l.hoist_block)
         };
+        let mut remat_arg = false;
         for (a, &k) in args
             .iter_mut()
             .zip(self.graph.children(self.choice.get(c).unwrap()))
         {
-            self.maybe_remat(a, k, block, before);
+            remat_arg |= self.maybe_remat(a, k, block, before);
         }
         let n = self.choice.get(c).unwrap();
         let node = &self.graph.egg_node[n.index()];
@@ -483,6 +507,9 @@ impl Elaborator<'_> {
         self.trace.push((inst, c));
         let value = self.func.dfg.first_result(inst);
         let placed = Placed { block, value };
+        if !remat_arg {
+            self.original.entry(c).or_insert(value);
+        }
         if local {
             self.local.insert(c, placed);
         } else {

@@ -78,6 +78,9 @@ pub fn import(func: &Function) -> Imported {
     let cfg = ControlFlowGraph::with_function(&skeleton);
     let domtree = DominatorTree::with_function(&skeleton, &cfg);
     let mut egraph = ClifEGraph::default();
+    // Float and vector constants name entries of this pool; rules that make
+    // new ones extend it (see `constants`).
+    egraph.analysis.constants = crate::constants::Constants(func.dfg.constants.clone());
     let mut value_class = HashMap::new();
     let mut stats = ImportStats::default();
     let mut pure_insts = Vec::new();

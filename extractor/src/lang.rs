@@ -303,6 +303,9 @@ pub struct ClassData {
     /// For integer value classes: the constant bits (zero-extended from the
     /// type's width), if the class is known to be constant.
     pub konst: Option<u64>,
+    /// For scalar float value classes: the IEEE bits, if the class is known
+    /// to be a constant (see [`crate::fold::fold_float`]).
+    pub fconst: Option<u128>,
 }
 
 impl ClassData {
@@ -325,6 +328,9 @@ pub struct ClifAnalysis {
     /// in the e-graph, merged with what replaced them, but must never be
     /// chosen: the extraction graph leaves them out.
     pub removed: std::collections::HashSet<Value>,
+    /// The function's constant pool, extended by rules that build `vconst`
+    /// or `f128const` nodes (see [`crate::constants`]).
+    pub constants: crate::constants::Constants,
 }
 
 /// The e-graph type used throughout regpress.
@@ -381,23 +387,46 @@ impl egg::Analysis<ClifNode> for ClifAnalysis {
             }
             _ => None,
         };
-        ClassData { kind, konst }
+        let fconst = match kind {
+            ClassKind::Value(ty) if ty.is_float() && !ty.is_vector() => {
+                crate::fold::fold_float(egraph, enode, ty)
+            }
+            _ => None,
+        };
+        ClassData {
+            kind,
+            konst,
+            fconst,
+        }
     }
 
     fn merge(&mut self, a: &mut ClassData, b: ClassData) -> egg::DidMerge {
         debug_assert_eq!(a.kind, b.kind, "merged classes of different kinds");
-        match (a.konst, b.konst) {
+        let floats = match (a.fconst, b.fconst) {
             (None, Some(k)) => {
-                a.konst = Some(k);
+                a.fconst = Some(k);
                 egg::DidMerge(true, false)
             }
             (Some(x), Some(y)) => {
-                debug_assert_eq!(x, y, "merged classes with different constants");
+                debug_assert_eq!(x, y, "merged classes with different float constants");
                 egg::DidMerge(false, false)
             }
             (Some(_), None) => egg::DidMerge(false, true),
             (None, None) => egg::DidMerge(false, false),
-        }
+        };
+        floats
+            | match (a.konst, b.konst) {
+                (None, Some(k)) => {
+                    a.konst = Some(k);
+                    egg::DidMerge(true, false)
+                }
+                (Some(x), Some(y)) => {
+                    debug_assert_eq!(x, y, "merged classes with different constants");
+                    egg::DidMerge(false, false)
+                }
+                (Some(_), None) => egg::DidMerge(false, true),
+                (None, None) => egg::DidMerge(false, false),
+            }
     }
 
     fn modify(egraph: &mut egg::EGraph<ClifNode, Self>, id: Id) {
@@ -414,6 +443,18 @@ impl egg::Analysis<ClifNode> for ClifAnalysis {
                 let i = egraph.add(ClifNode::leaf(Op::Int(k as i64)));
                 let c = egraph.add(ClifNode::new(Op::Inst(Opcode::Iconst), [t, i]));
                 egraph.union(id, c);
+            }
+        }
+        // Likewise a class proven to be a float constant gets the constant.
+        if let (Some(bits), ClassKind::Value(ty)) = (data.fconst, data.kind) {
+            let already = egraph[id]
+                .nodes
+                .iter()
+                .any(|n| n.op.opcode().is_some_and(crate::constants::is_float_const));
+            if !already {
+                if let Some(c) = crate::constants::fconst(egraph, ty, bits) {
+                    egraph.union(id, c);
+                }
             }
         }
     }

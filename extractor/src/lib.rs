@@ -34,11 +34,14 @@
 
 pub mod cli;
 pub mod compare;
+pub mod constants;
 pub mod corpus;
+pub mod division;
 pub mod elaborate;
 pub mod exec;
 pub mod extract;
 pub mod fold;
+pub mod generate;
 pub mod graph;
 pub mod gym;
 pub mod import;
@@ -48,6 +51,7 @@ pub mod liveness;
 pub mod oracle;
 pub mod pipeline;
 pub mod predict;
+pub mod report;
 pub mod rules;
 pub mod skeleton;
 pub mod validate;

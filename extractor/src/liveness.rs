@@ -114,10 +114,6 @@ pub struct BlockPressure {
 pub struct Pressure {
     /// Per block, in layout order.
     pub blocks: Vec<(Block, BlockPressure)>,
-    /// Values live on entry to each block (indexed by `Block::as_u32`).
-    live_in: Vec<FixedBitSet>,
-    /// Values live on exit from each block.
-    live_out: Vec<FixedBitSet>,
     /// Values live at some point of capacity excess, or across a call beyond
     /// the callee-saved registers: the values whose live ranges make spills.
     pub hot: FixedBitSet,
@@ -277,21 +273,9 @@ impl Pressure {
         }
         Pressure {
             blocks,
-            live_in,
-            live_out,
             hot,
             hotness,
         }
-    }
-
-    /// Whether `v` is live on entry to `b`.
-    pub fn live_in(&self, b: Block, v: Value) -> bool {
-        self.live_in[b.index()].contains(v.index())
-    }
-
-    /// Whether `v` is live on exit from `b`.
-    pub fn live_out(&self, b: Block, v: Value) -> bool {
-        self.live_out[b.index()].contains(v.index())
     }
 
     /// The expected cost of spilling under this pressure on `target`, in
@@ -315,23 +299,6 @@ impl Pressure {
             }
         }
         total
-    }
-
-    /// Expected spills plus reloads, unweighted: the figure regalloc2's
-    /// edits count, as this model predicts it.
-    pub fn expected_spills_reloads(&self, target: Target) -> f64 {
-        let saved = callee_saved(target);
-        self.blocks
-            .iter()
-            .map(|(_, bp)| {
-                let calls: u32 = bp
-                    .across_calls
-                    .iter()
-                    .map(|(_, a)| a.excess(saved).int + a.excess(saved).float)
-                    .sum();
-                bp.spills.iter().sum::<f64>() + bp.reloads.iter().sum::<f64>() + 2.0 * calls as f64
-            })
-            .sum()
     }
 }
 

@@ -213,7 +213,7 @@ pub fn optimize(
     } = stage(&prepared, rules, &settings.limits);
     let target = target_of(isa);
     let t = Instant::now();
-    let costs = NodeCosts::target(&imported, &graph, target);
+    let costs = NodeCosts::given(&graph);
     let problem = Problem {
         graph: &graph,
         costs: &costs,

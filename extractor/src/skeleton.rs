@@ -11,13 +11,19 @@
 //!   `bswap x`, `bitrev x`, `popcnt x`, `rotl/rotr x _`, `icmp ne x 0`,
 //!   `select x k 0` with `k ≠ 0`): test `x` instead;
 //! * a branch to a block that only traps becomes a conditional trap and a
-//!   jump.
+//!   jump;
+//! * a branch on `ctz x`/`clz x` tests the low bit / the sign of `x`.
+//!
+//! Other skeleton instructions that cannot trap are replaced by pure values:
+//! divisions and remainders by constants ([`crate::division`]),
+//! `uadd_overflow_trap` of constants whose sum fits or of two zero-extended
+//! values; and a `br_table` on a constant index becomes a jump.
 //!
 //! Rewriting a branch can make blocks unreachable; we remove them, as
 //! Cranelift does, so that elaboration sees the new CFG.
 
 use crate::import::Imported;
-use crate::lang::{mask, sext, ClassKind, ClifNode, Op};
+use crate::lang::{mask, ClassKind, ClifNode, Op};
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
@@ -37,8 +43,14 @@ pub struct SkeletonStats {
     pub truthy: usize,
     /// Branches to trap-only blocks turned into conditional traps.
     pub to_trap: usize,
-    /// Divisions and remainders resolved (constant operands, divisor 1).
+    /// Divisions and remainders by a constant replaced by arithmetic.
     pub division: usize,
+    /// `uadd_overflow_trap`s that cannot trap, replaced by an add.
+    pub add_trap: usize,
+    /// `br_table`s on a constant index turned into jumps.
+    pub br_table: usize,
+    /// Branches on `ctz`/`clz` turned into bit tests.
+    pub count_zeros: usize,
 }
 
 /// Simplify the skeleton of `imported` in place.
@@ -65,6 +77,19 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
             ) {
                 if resolve_division(imported, inst) {
                     stats.division += 1;
+                }
+                continue;
+            }
+            if op == Opcode::UaddOverflowTrap {
+                if resolve_add_trap(imported, inst) {
+                    stats.add_trap += 1;
+                }
+                continue;
+            }
+            if op == Opcode::BrTable {
+                if resolve_br_table(imported, inst) {
+                    stats.br_table += 1;
+                    cfg_changed = true;
                 }
                 continue;
             }
@@ -113,6 +138,9 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
                     stats.to_trap += 1;
                     cfg_changed = true;
                 }
+                (Opcode::Brif, None) if test_low_or_sign_bit(imported, inst) => {
+                    stats.count_zeros += 1;
+                }
                 _ => {}
             }
         }
@@ -123,11 +151,10 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
     stats
 }
 
-/// `x / 1 = x`, `x % 1 = 0`, and divisions of two constants that cannot
-/// trap (divisor non-zero; not `MIN / -1` for signed ones) — Cranelift's
-/// `simplify_skeleton` rules in `cprop.isle` and `arithmetic.isle`. The
-/// instruction leaves the skeleton; its result's class is merged with the
-/// replacement and its live leaf is marked removed.
+/// A division or remainder by a constant that cannot trap becomes pure
+/// arithmetic (see [`crate::division`]). The instruction leaves the
+/// skeleton; its result's class is merged with the replacement and its live
+/// leaf is marked removed.
 fn resolve_division(imported: &mut Imported, inst: Inst) -> bool {
     let func = &imported.skeleton;
     let op = func.dfg.insts[inst].opcode();
@@ -139,31 +166,146 @@ fn resolve_division(imported: &mut Imported, inst: Inst) -> bool {
     let result = func.dfg.first_result(inst);
     let ty = func.dfg.value_type(result);
     let (kx, ky) = (imported.egraph[x].data.konst, imported.egraph[y].data.konst);
-    let signed = matches!(op, Opcode::Sdiv | Opcode::Srem);
-    let replacement = match (kx, ky) {
-        (_, Some(1)) if matches!(op, Opcode::Udiv | Opcode::Sdiv) => x,
-        (_, Some(1)) => add_iconst(&mut imported.egraph, ty, 0),
-        (Some(a), Some(b)) if b != 0 => {
-            let (sa, sb) = (sext(ty, a), sext(ty, b));
-            if signed && sb == -1 && sa == sext(ty, mask(ty, 1u64 << (ty.bits() - 1))) {
-                return false;
-            }
-            let k = match op {
-                Opcode::Udiv => a / b,
-                Opcode::Urem => a % b,
-                Opcode::Sdiv => sa.wrapping_div(sb) as u64,
-                _ => sa.wrapping_rem(sb) as u64,
-            };
-            add_iconst(&mut imported.egraph, ty, mask(ty, k))
-        }
-        _ => return false,
+    let Some(d) = ky.filter(|_| crate::division::handles(ty)) else {
+        return false;
     };
+    let Some(replacement) = crate::division::replace(&mut imported.egraph, op, ty, x, kx, d) else {
+        return false;
+    };
+    replace_result(imported, inst, replacement);
+    true
+}
+
+/// Remove skeleton instruction `inst`, whose single result now lives in
+/// class `replacement`.
+fn replace_result(imported: &mut Imported, inst: Inst, replacement: Id) {
+    let result = imported.skeleton.dfg.first_result(inst);
     let leaf = imported.value_class[&result];
     imported.egraph.union(leaf, replacement);
     imported.egraph.analysis.removed.insert(result);
     imported.egraph.rebuild();
     imported.skeleton.layout.remove_inst(inst);
+}
+
+/// `uadd_overflow_trap` that cannot overflow (`skeleton.isle`): of two
+/// constants whose sum fits, the sum; of two values zero-extended to the
+/// result type, a plain `iadd`.
+fn resolve_add_trap(imported: &mut Imported, inst: Inst) -> bool {
+    let func = &imported.skeleton;
+    let [a, b] = [0, 1].map(|i| {
+        imported
+            .egraph
+            .find(imported.value_class[&func.dfg.inst_args(inst)[i]])
+    });
+    let ty = func.dfg.value_type(func.dfg.first_result(inst));
+    let eg = &imported.egraph;
+    let replacement = match (eg[a].data.konst, eg[b].data.konst) {
+        (Some(x), Some(y)) => match x.checked_add(y).filter(|&s| mask(ty, s) == s) {
+            Some(sum) => add_iconst(&mut imported.egraph, ty, sum),
+            None => return false,
+        },
+        _ => {
+            let widened = |c: Id| {
+                eg[c].nodes.iter().any(|n| {
+                    n.op == Op::Inst(Opcode::Uextend)
+                        && eg[n.children[0]].data.kind == ClassKind::Type(ty)
+                })
+            };
+            if !(widened(a) && widened(b)) {
+                return false;
+            }
+            let t = imported.egraph.add(ClifNode::leaf(Op::Type(ty)));
+            imported
+                .egraph
+                .add(ClifNode::new(Op::Inst(Opcode::Iadd), [t, a, b]))
+        }
+    };
+    replace_result(imported, inst, replacement);
     true
+}
+
+/// `br_table` on a constant index jumps to that entry (or the default).
+fn resolve_br_table(imported: &mut Imported, inst: Inst) -> bool {
+    let func = &mut imported.skeleton;
+    let InstructionData::BranchTable { arg, table, .. } = func.dfg.insts[inst] else {
+        return false;
+    };
+    let class = imported.egraph.find(imported.value_class[&arg]);
+    let Some(index) = imported.egraph[class].data.konst else {
+        return false;
+    };
+    let jt = &func.dfg.jump_tables[table];
+    let dest = usize::try_from(index)
+        .ok()
+        .and_then(|i| jt.as_slice().get(i).copied())
+        .unwrap_or_else(|| jt.default_block());
+    set_jump(func, inst, dest);
+    true
+}
+
+/// A `brif` on `ctz x` (or `ireduce (ctz x)`) tests the low bit of `x`
+/// instead, and one on `clz x` its sign (`icmp.isle`): a one-cycle test in
+/// place of a count.
+fn test_low_or_sign_bit(imported: &mut Imported, inst: Inst) -> bool {
+    let cond = imported.skeleton.dfg.inst_args(inst)[0];
+    let class = imported.egraph.find(imported.value_class[&cond]);
+    let eg = &imported.egraph;
+    let count = |c: Id| {
+        eg[c].nodes.iter().find_map(|n| match n.op {
+            Op::Inst(op @ (Opcode::Ctz | Opcode::Clz)) => Some((op, n.operands()[0])),
+            _ => None,
+        })
+    };
+    let found = count(class).or_else(|| {
+        eg[class].nodes.iter().find_map(|n| match n.op {
+            Op::Inst(Opcode::Ireduce) => count(eg.find(n.operands()[0])),
+            _ => None,
+        })
+    });
+    let Some((op, x)) = found else {
+        return false;
+    };
+    let Some(ty) = eg[x].data.value_type() else {
+        return false;
+    };
+    let eg = &mut imported.egraph;
+    let zero = add_iconst(eg, ty, 0);
+    let tested = if op == Opcode::Ctz {
+        let one = add_iconst(eg, ty, 1);
+        let t = eg.add(ClifNode::leaf(Op::Type(ty)));
+        let low = eg.add(ClifNode::new(Op::Inst(Opcode::Band), [t, x, one]));
+        icmp_node(eg, IntCC::Equal, ty, low, zero)
+    } else {
+        icmp_node(eg, IntCC::SignedGreaterThanOrEqual, ty, x, zero)
+    };
+    eg.rebuild();
+    let v = fresh_value(imported, tested);
+    imported.skeleton.dfg.inst_args_mut(inst)[0] = v;
+    true
+}
+
+fn icmp_node(eg: &mut crate::lang::ClifEGraph, cc: IntCC, ty: Type, a: Id, b: Id) -> Id {
+    let t = eg.add(ClifNode::leaf(Op::Type(ty)));
+    let c = eg.add(ClifNode::leaf(Op::Cond(cc)));
+    eg.add(ClifNode::new(Op::Inst(Opcode::Icmp), [t, c, a, b]))
+}
+
+/// A new value standing for `class` in skeleton operands. Elaboration reads
+/// only its class; the placeholder instruction defining it is never placed.
+fn fresh_value(imported: &mut Imported, class: Id) -> Value {
+    let func = &mut imported.skeleton;
+    let ty = imported.egraph[class]
+        .data
+        .value_type()
+        .expect("a value class");
+    let placeholder = func.dfg.make_inst(InstructionData::UnaryImm {
+        opcode: Opcode::Iconst,
+        imm: cranelift_codegen::ir::immediates::Imm64::new(0),
+    });
+    func.dfg.make_inst_results(placeholder, ty);
+    let v = func.dfg.first_result(placeholder);
+    imported.value_class.insert(v, class);
+    v
 }
 
 fn add_iconst(egraph: &mut crate::lang::ClifEGraph, ty: Type, bits: u64) -> Id {

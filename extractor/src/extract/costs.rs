@@ -125,11 +125,3 @@ pub fn node_shape(imported: &Imported, graph: &ExtractionGraph, n: NodeId) -> Op
     }
     Some(shape)
 }
-
-/// The full cost-model cost of node `n` (instructions, latency, throughput,
-/// bytes), or zero for nodes the model does not cost.
-pub fn node_cost(imported: &Imported, graph: &ExtractionGraph, n: NodeId, target: Target) -> Cost {
-    node_shape(imported, graph, n)
-        .map(|s| target.model().cost(&s))
-        .unwrap_or(Cost::ZERO)
-}

@@ -24,9 +24,8 @@
 //! `default+reassoc` from 1.34x Cranelift's spills+reloads (newest on tie)
 //! to 0.89x on x86_64 (see notes.md §4).
 
-use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem};
+use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
-use std::collections::VecDeque;
 
 /// See the module documentation.
 pub struct DagExtractor;
@@ -112,27 +111,11 @@ impl Extractor for DagExtractor {
     fn extract(&self, problem: &Problem) -> Choice {
         let graph = problem.graph;
         let nc = graph.num_classes();
-        let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
-        for c in graph.classes() {
-            for n in graph.nodes(c) {
-                for &k in graph.children(n) {
-                    parents[k.index()].push(n);
-                }
-            }
-        }
         let mut sets: Vec<Option<CostSet>> = vec![None; nc];
         let mut best: Vec<Option<NodeId>> = vec![None; nc];
-        let mut queued = vec![false; graph.num_nodes()];
         let mut merged = 0usize;
-        let mut work: VecDeque<NodeId> = (0..graph.num_nodes() as u32)
-            .map(NodeId)
-            .filter(|&n| graph.children(n).is_empty())
-            .collect();
-        for n in &work {
-            queued[n.index()] = true;
-        }
-        while let Some(n) = work.pop_front() {
-            queued[n.index()] = false;
+        let mut work = Worklist::new(graph);
+        while let Some(n) = work.pop() {
             let c = graph.class_of(n);
             let Some(set) = Self::cost_of(graph, problem.costs, &sets, n) else {
                 continue;
@@ -154,12 +137,7 @@ impl Extractor for DagExtractor {
             if better {
                 sets[c.index()] = Some(set);
                 best[c.index()] = Some(n);
-                for &p in &parents[c.index()] {
-                    if !queued[p.index()] {
-                        queued[p.index()] = true;
-                        work.push_back(p);
-                    }
-                }
+                work.changed(c);
             }
         }
         let mut choice = Choice::new(graph);

@@ -10,9 +10,9 @@
 //! |---|---|---|
 //! | `cranelift` | Cranelift 0.135's tree cost and opcode table | newest node |
 //! | `tree` | tree cost, target costs from `cost-model` | newest node |
-//! | `dag` | each needed class paid once, target costs | oldest node |
-//! | `pressure` | `dag`, then expected spill cost of the placement | oldest node |
-//! | `exact` | `dag`'s objective, optimal by MILP (CBC), time-limited | `dag`'s choice |
+//! | `dag` | each needed class paid once, the problem's costs | oldest node |
+//! | `pressure` | `dag`, then expected cycles (`cost-model`) of the placement | oldest node |
+//! | `exact` | `dag`'s objective (the problem's costs), optimal by MILP (CBC), time-limited | `dag`'s choice |
 
 pub mod costs;
 pub mod cranelift;
@@ -33,7 +33,10 @@ use std::fmt;
 pub struct Problem<'a> {
     /// The graph to choose in.
     pub graph: &'a ExtractionGraph,
-    /// The cost of each node, in the objective being minimised.
+    /// The cost of each node as the problem states it: the file's costs
+    /// for an extraction-gym graph, Cranelift's opcode table for CLIF.
+    /// Extractors that model the target (`tree`, `pressure`) derive the
+    /// target's costs from [`Problem::function`] instead.
     pub costs: &'a NodeCosts,
     /// For a graph built from CLIF: the imported function (skeleton and
     /// e-graph) and the target, for extractors that reason about where
@@ -271,6 +274,58 @@ pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
         "pressure" => Some(Box::new(pressure::PressureExtractor)),
         "exact" => Some(Box::new(exact::ExactExtractor::default())),
         _ => None,
+    }
+}
+
+/// The bottom-up worklist that `tree` and `dag` share: it starts with every
+/// node without operands, and when a class's best changes, the nodes that
+/// use that class are queued again (each at most once at a time).
+pub struct Worklist {
+    parents: Vec<Vec<NodeId>>,
+    queued: Vec<bool>,
+    work: std::collections::VecDeque<NodeId>,
+}
+
+impl Worklist {
+    /// The worklist of `graph`, seeded with its leaf nodes.
+    pub fn new(graph: &ExtractionGraph) -> Self {
+        let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); graph.num_classes()];
+        for c in graph.classes() {
+            for n in graph.nodes(c) {
+                for &k in graph.children(n) {
+                    parents[k.index()].push(n);
+                }
+            }
+        }
+        let work: std::collections::VecDeque<NodeId> = (0..graph.num_nodes() as u32)
+            .map(NodeId)
+            .filter(|&n| graph.children(n).is_empty())
+            .collect();
+        let mut queued = vec![false; graph.num_nodes()];
+        for &n in &work {
+            queued[n.index()] = true;
+        }
+        Worklist {
+            parents,
+            queued,
+            work,
+        }
+    }
+
+    /// The next node to (re)cost.
+    pub fn pop(&mut self) -> Option<NodeId> {
+        let n = self.work.pop_front()?;
+        self.queued[n.index()] = false;
+        Some(n)
+    }
+
+    /// Class `c` changed: queue every node that uses it.
+    pub fn changed(&mut self, c: ClassId) {
+        for &p in &self.parents[c.index()] {
+            if !std::mem::replace(&mut self.queued[p.index()], true) {
+                self.work.push_back(p);
+            }
+        }
     }
 }
 

@@ -36,7 +36,7 @@
 //! always correct.
 
 use super::dag::DagExtractor;
-use super::{Choice, Extractor, Placement, Problem};
+use super::{Choice, Extractor, NodeCosts, Placement, Problem};
 use crate::elaborate::elaborate_traced;
 use crate::graph::{ClassId, ExtractionGraph, NodeKind};
 use crate::import::Imported;
@@ -80,6 +80,8 @@ struct Evaluation {
 /// elaborated function's.
 struct Context<'a> {
     problem: &'a Problem<'a>,
+    /// The target's cost of each node (the objective's instruction part).
+    costs: NodeCosts,
     imported: &'a Imported,
     target: Target,
     cfg: ControlFlowGraph,
@@ -97,7 +99,7 @@ impl Context<'_> {
             let block = e.func.layout.inst_block(inst)?;
             let freq = block_frequency(self.loops.loop_level(block).level() as u32) as f64;
             let node = choice.get(class)?;
-            objective += freq * self.problem.costs.get(node);
+            objective += freq * self.costs.get(node);
             class_of.insert(e.func.dfg.first_result(inst), (class, freq));
         }
         Some(Evaluation {
@@ -120,8 +122,7 @@ impl Context<'_> {
                 continue;
             };
             let Some(n) = choice.get(c) else { continue };
-            *gain.entry(c).or_default() +=
-                eval.pressure.hotness[v] - freq * self.problem.costs.get(n);
+            *gain.entry(c).or_default() += eval.pressure.hotness[v] - freq * self.costs.get(n);
         }
         let mut out: Vec<ClassId> = gain
             .into_iter()
@@ -170,11 +171,30 @@ impl Context<'_> {
         Some(trial)
     }
 
+    /// Make `c` local, with its constant operands: a constant left in
+    /// Cranelift's placement is computed once per block and reused, so it
+    /// would stay live across the very calls its user is recomputed after.
+    fn make_local(&self, choice: &mut Choice, c: ClassId) {
+        choice.set_placement(c, Placement::Local);
+        let graph = self.problem.graph;
+        if let Some(n) = choice.get(c) {
+            for &k in graph.children(n) {
+                if graph.class_const(k).is_some()
+                    && choice
+                        .get(k)
+                        .is_some_and(|m| matches!(graph.info(m).kind, NodeKind::Inst(_)))
+                {
+                    choice.set_placement(k, Placement::Local);
+                }
+            }
+        }
+    }
+
     fn recomputable(&self, graph: &ExtractionGraph, choice: &Choice, c: ClassId) -> bool {
         let Some(n) = choice.get(c) else {
             return false;
         };
-        if !matches!(graph.info(n).kind, NodeKind::Inst(_)) || self.problem.costs.get(n) > CHEAP {
+        if !matches!(graph.info(n).kind, NodeKind::Inst(_)) || self.costs.get(n) > CHEAP {
             return false;
         }
         graph.children(n).iter().all(|&k| {
@@ -207,6 +227,7 @@ impl Extractor for PressureExtractor {
         loops.compute(func, &cfg, &domtree);
         let cx = Context {
             problem,
+            costs: NodeCosts::target(imported, problem.graph, target),
             imported,
             target,
             cfg,
@@ -247,7 +268,7 @@ impl Extractor for PressureExtractor {
             for take in [candidates.len(), candidates.len().div_ceil(2)] {
                 let mut trial = choice.clone();
                 for &c in &candidates[..take] {
-                    trial.set_placement(c, Placement::Local);
+                    cx.make_local(&mut trial, c);
                 }
                 if try_move(&mut choice, &mut best, trial) {
                     accepted = true;

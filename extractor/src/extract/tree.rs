@@ -13,9 +13,8 @@
 //! that `cranelift` keeps Cranelift's saturating `u32` arithmetic bit for
 //! bit.
 
-use super::{first_resolvable, Choice, Extractor, Problem};
+use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
 use crate::graph::{ExtractionGraph, NodeId, NodeKind};
-use std::collections::VecDeque;
 
 /// See the module documentation.
 pub struct TreeExtractor;
@@ -62,31 +61,15 @@ pub fn best_tree_costs<C: TreeCost>(
     let nc = graph.num_classes();
     let mut cost = vec![C::INFINITY; nc];
     let mut best: Vec<Option<NodeId>> = vec![None; nc];
-    let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
-    for c in graph.classes() {
-        for n in graph.nodes(c) {
-            for &k in graph.children(n) {
-                parents[k.index()].push(n);
-            }
-        }
-    }
-    let mut queued = vec![false; graph.num_nodes()];
-    let mut work: VecDeque<NodeId> = (0..graph.num_nodes() as u32)
-        .map(NodeId)
-        .filter(|&n| graph.children(n).is_empty())
-        .collect();
-    for &n in &work {
-        queued[n.index()] = true;
-    }
-    while let Some(n) = work.pop_front() {
-        queued[n.index()] = false;
+    let mut work = Worklist::new(graph);
+    while let Some(n) = work.pop() {
         let c = graph.class_of(n);
         let mut total = own(n);
         for &k in graph.children(n) {
             total = total.plus(cost[k.index()]);
         }
-        // Not `>=`: NaN never wins either.
-        if !(total < C::INFINITY) {
+        // A NaN cost (never made here) compares as unordered: skip it too.
+        if total.partial_cmp(&C::INFINITY) != Some(std::cmp::Ordering::Less) {
             continue;
         }
         let better = match best[c.index()] {
@@ -101,12 +84,7 @@ pub fn best_tree_costs<C: TreeCost>(
             cost[c.index()] = total;
             best[c.index()] = Some(n);
             if improved {
-                for &p in &parents[c.index()] {
-                    if !queued[p.index()] {
-                        queued[p.index()] = true;
-                        work.push_back(p);
-                    }
-                }
+                work.changed(c);
             }
         }
     }
@@ -138,11 +116,17 @@ impl Extractor for TreeExtractor {
         "tree"
     }
 
+    /// With a function behind the graph, the target's costs; otherwise
+    /// (extraction-gym) the problem's own.
     fn extract(&self, problem: &Problem) -> Choice {
         let graph = problem.graph;
+        let target_costs = problem
+            .function
+            .map(|(imported, target)| NodeCosts::target(imported, graph, target));
+        let costs = target_costs.as_ref().unwrap_or(problem.costs);
         let (_, best) = best_tree_costs(graph, |n| match graph.info(n).kind {
             NodeKind::Live => 0.0,
-            _ => problem.costs.get(n).max(MIN_INST_COST),
+            _ => costs.get(n).max(MIN_INST_COST),
         });
         choice_from_best(graph, &best)
     }

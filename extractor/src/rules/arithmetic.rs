@@ -329,130 +329,150 @@ pub fn rules() -> Vec<Rule> {
             iconst(eg, ty, u64::MAX)
         },
     ));
-    // Comparisons of arithmetic.
-    let cmp = [
-        (
-            "arith-icmp-eq-iadd-commuted",
-            "(icmp ?t eq (iadd ?t ?x ?y) (iadd ?t ?y ?x))",
-            "(iconst i8 1)",
-        ),
+    // Open-coded high multiplication: (x as wide * y as wide) >> half.
+    for (shr, ext, hi, tag) in [
+        ("sshr", "sextend", Opcode::Smulhi, "smulhi"),
+        ("ushr", "uextend", Opcode::Umulhi, "umulhi"),
+    ] {
+        let (y, k) = (var("?y"), var("?k"));
+        r.push(rw_fn(
+            &format!("arith-{tag}-open-coded"),
+            &format!("({shr} ?t (imul ?t ({ext} ?t ?x) ({ext} ?t ?y)) ?k)"),
+            vec![],
+            move |eg, s| {
+                let wide = type_at(eg, s, t)?;
+                let half = value_type(eg, s[x])?;
+                if !wide.is_int() || half.bits() * 2 != wide.bits() || value_type(eg, s[y])? != half
+                {
+                    return None;
+                }
+                if konst_at(eg, s, k)?.0 != half.bits() as u64 {
+                    return None;
+                }
+                let h = inst(eg, hi, half, &[s[x], s[y]]);
+                let ext_op = if shr == "sshr" {
+                    Opcode::Sextend
+                } else {
+                    Opcode::Uextend
+                };
+                Some(inst(eg, ext_op, wide, &[h]))
+            },
+        ));
+    }
+    // Comparisons of arithmetic. Cranelift writes some of these with one
+    // type variable for the comparison's result and its operand's operation
+    // (`(sge ty (smax ty x y) x)`), so they only fire when those types
+    // coincide: `i8` operands or vectors (`cmp_shares_type`). The others
+    // hold for every integer and vector type.
+    r.extend(rw_cmp_const(
+        "arith-icmp-eq-iadd-commuted",
+        "(icmp ?t eq (iadd ?t ?x ?y) (iadd ?t ?y ?x))",
+        true,
+        vec![int_or_vector("?t")],
+    ));
+    for (name, lhs, cc, keep) in [
         (
             "arith-icmp-ne-isub-self",
             "(icmp ?t ne (isub ?t ?x ?y) ?x)",
-            "(icmp ?t ne ?y (iconst ?t 0))",
+            IntCC::NotEqual,
+            "?y",
         ),
         (
             "arith-icmp-eq-isub-self",
             "(icmp ?t eq (isub ?t ?x ?y) ?x)",
-            "(icmp ?t eq ?y (iconst ?t 0))",
+            IntCC::Equal,
+            "?y",
         ),
         (
             "arith-icmp-eq-iadd-self",
             "(icmp ?t eq (iadd ?t ?x ?y) ?y)",
-            "(icmp ?t eq ?x (iconst ?t 0))",
+            IntCC::Equal,
+            "?x",
         ),
-        (
-            "arith-icmp-ne-iadd-self",
-            "(icmp ?t ne (iadd ?t ?x ?y) ?y)",
-            "(icmp ?t ne ?x (iconst ?t 0))",
-        ),
-        (
-            "arith-icmp-eq-ineg-ineg",
-            "(icmp ?t eq (ineg ?t ?x) (ineg ?t ?y))",
-            "(icmp ?t eq ?x ?y)",
-        ),
-        (
-            "arith-icmp-ne-ineg-ineg",
-            "(icmp ?t ne (ineg ?t ?x) (ineg ?t ?y))",
-            "(icmp ?t ne ?x ?y)",
-        ),
+    ] {
+        let keep = var(keep);
+        r.extend(rw_fn_comm(
+            name,
+            lhs,
+            vec![int_or_vector("?t")],
+            move |eg, s| {
+                let ty = type_at(eg, s, t)?;
+                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                Some(icmp(eg, cc, ty, s[keep], zero))
+            },
+        ));
+    }
+    r.extend(rw_comm(
+        "arith-icmp-eq-ineg-ineg",
+        "(icmp ?t eq (ineg ?t ?x) (ineg ?t ?y))",
+        "(icmp ?t eq ?x ?y)",
+        vec![cmp_shares_type("?t")],
+    ));
+    for (name, lhs, truth) in [
         // max(x, y) >= x ; x >= min(x, y)
         (
             "arith-icmp-sge-smax",
             "(icmp ?t sge (smax ?t ?x ?y) ?x)",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-sle-smax",
             "(icmp ?t sle ?x (smax ?t ?x ?y))",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-uge-umax",
             "(icmp ?t uge (umax ?t ?x ?y) ?x)",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-ule-umax",
             "(icmp ?t ule ?x (umax ?t ?x ?y))",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-sge-smin",
             "(icmp ?t sge ?x (smin ?t ?x ?y))",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-sle-smin",
             "(icmp ?t sle (smin ?t ?x ?y) ?x)",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-uge-umin",
             "(icmp ?t uge ?x (umin ?t ?x ?y))",
-            "(iconst i8 1)",
+            true,
         ),
         (
             "arith-icmp-ule-umin",
             "(icmp ?t ule (umin ?t ?x ?y) ?x)",
-            "(iconst i8 1)",
+            true,
         ),
-        // x > max(x, y) ; min(x, y) > x
+        // x > max(x, y)
         (
             "arith-icmp-sgt-smax",
             "(icmp ?t sgt ?x (smax ?t ?x ?y))",
-            "(iconst i8 0)",
+            false,
         ),
         (
             "arith-icmp-slt-smax",
             "(icmp ?t slt (smax ?t ?x ?y) ?x)",
-            "(iconst i8 0)",
+            false,
         ),
         (
             "arith-icmp-ugt-umax",
             "(icmp ?t ugt ?x (umax ?t ?x ?y))",
-            "(iconst i8 0)",
+            false,
         ),
         (
             "arith-icmp-ult-umax",
             "(icmp ?t ult (umax ?t ?x ?y) ?x)",
-            "(iconst i8 0)",
+            false,
         ),
-        (
-            "arith-icmp-sgt-smin",
-            "(icmp ?t sgt (smin ?t ?x ?y) ?x)",
-            "(iconst i8 0)",
-        ),
-        (
-            "arith-icmp-slt-smin",
-            "(icmp ?t slt ?x (smin ?t ?x ?y))",
-            "(iconst i8 0)",
-        ),
-        (
-            "arith-icmp-ugt-umin",
-            "(icmp ?t ugt (umin ?t ?x ?y) ?x)",
-            "(iconst i8 0)",
-        ),
-        (
-            "arith-icmp-ult-umin",
-            "(icmp ?t ult ?x (umin ?t ?x ?y))",
-            "(iconst i8 0)",
-        ),
-    ];
-    for (name, lhs, rhs) in cmp {
-        // The comparison's operand type must be a scalar integer, so that
-        // its result is an i8 (vector compares produce vectors).
-        r.extend(rw_comm(name, lhs, rhs, vec![scalar_int("?t")]));
+    ] {
+        r.extend(rw_cmp_const(name, lhs, truth, vec![cmp_shares_type("?t")]));
     }
     // (x * c) == d  =>  x == d / c  when c is odd and divides d.
     for (name, cc) in [("eq", IntCC::Equal), ("ne", IntCC::NotEqual)] {

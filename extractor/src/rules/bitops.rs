@@ -314,32 +314,32 @@ pub fn rules() -> Vec<Rule> {
         ),
         (
             "bitops-bor-icmp-slt-sgt",
-            "(bor i8 (icmp ?t slt ?x ?y) (icmp ?t sgt ?x ?y))",
+            "(bor ?r (icmp ?t slt ?x ?y) (icmp ?t sgt ?x ?y))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "bitops-bor-icmp-ult-ugt",
-            "(bor i8 (icmp ?t ult ?x ?y) (icmp ?t ugt ?x ?y))",
+            "(bor ?r (icmp ?t ult ?x ?y) (icmp ?t ugt ?x ?y))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "bitops-bor-icmp-slt-slt",
-            "(bor i8 (icmp ?t slt ?x ?y) (icmp ?t slt ?y ?x))",
+            "(bor ?r (icmp ?t slt ?x ?y) (icmp ?t slt ?y ?x))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "bitops-bor-icmp-ult-ult",
-            "(bor i8 (icmp ?t ult ?x ?y) (icmp ?t ult ?y ?x))",
+            "(bor ?r (icmp ?t ult ?x ?y) (icmp ?t ult ?y ?x))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "bitops-bor-icmp-ult-eq",
-            "(bor i8 (icmp ?t ult ?x ?y) (icmp ?t eq ?x ?y))",
+            "(bor ?r (icmp ?t ult ?x ?y) (icmp ?t eq ?x ?y))",
             "(icmp ?t ule ?x ?y)",
         ),
         (
             "bitops-bor-icmp-slt-eq",
-            "(bor i8 (icmp ?t slt ?x ?y) (icmp ?t eq ?x ?y))",
+            "(bor ?r (icmp ?t slt ?x ?y) (icmp ?t eq ?x ?y))",
             "(icmp ?t sle ?x ?y)",
         ),
         (
@@ -381,11 +381,6 @@ pub fn rules() -> Vec<Rule> {
             "bitops-icmp-eq-bxor-common",
             "(icmp ?t eq (bxor ?t ?x ?z) (bxor ?t ?y ?z))",
             "(icmp ?t eq ?x ?y)",
-        ),
-        (
-            "bitops-icmp-ne-bxor-common",
-            "(icmp ?t ne (bxor ?t ?x ?z) (bxor ?t ?y ?z))",
-            "(icmp ?t ne ?x ?y)",
         ),
         (
             "bitops-bor-band-band-bnot",
@@ -446,6 +441,12 @@ pub fn rules() -> Vec<Rule> {
             "bitops-bor-andnot-bxor",
             "(bor ?t (band ?t ?x (bnot ?t ?y)) (bxor ?t ?x ?y))",
             "(bxor ?t ?x ?y)",
+        ),
+        // (~x & y) ^ z --> (x & y) ^ (z ^ y)
+        (
+            "bitops-bxor-andnot-any",
+            "(bxor ?t (band ?t (bnot ?t ?x) ?y) ?z)",
+            "(bxor ?t (band ?t ?x ?y) (bxor ?t ?z ?y))",
         ),
         (
             "bitops-bxor-andnot-bnot",
@@ -514,8 +515,8 @@ pub fn rules() -> Vec<Rule> {
         ),
     ];
     for (name, lhs, rhs) in plain {
-        let conds = if lhs.starts_with("(icmp") || lhs.starts_with("(bor i8") {
-            vec![scalar_int("?t")]
+        let conds = if lhs.starts_with("(icmp") || lhs.starts_with("(bor ?r (icmp") {
+            vec![int_or_vector("?t")]
         } else {
             vec![]
         };
@@ -543,7 +544,9 @@ pub fn rules() -> Vec<Rule> {
         ("bitops-icmp-uge-bor", "(icmp ?t uge (bor ?t ?x ?y) ?x)"),
         ("bitops-icmp-ule-bor", "(icmp ?t ule ?x (bor ?t ?x ?y))"),
     ] {
-        r.extend(rw_comm(name, lhs, "(iconst i8 1)", vec![scalar_int("?t")]));
+        // `(uge ty x (band ty x y))`: one type for the comparison's result
+        // and the `band`, so only `i8` operands and vectors match.
+        r.extend(rw_cmp_const(name, lhs, true, vec![cmp_shares_type("?t")]));
     }
     r
 }

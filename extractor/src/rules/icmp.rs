@@ -50,24 +50,24 @@ fn compose(bits: u8, signed: bool) -> Result<IntCC, u64> {
 pub fn rules() -> Vec<Rule> {
     let (x, y, t, cc) = (var("?x"), var("?y"), var("?t"), var("?cc"));
     let mut r = Vec::new();
-    // x cmp x.
+    // x cmp x, for every integer and vector type.
     for (c, v) in [
-        ("eq", 1),
-        ("ne", 0),
-        ("ugt", 0),
-        ("uge", 1),
-        ("sgt", 0),
-        ("sge", 1),
-        ("ult", 0),
-        ("ule", 1),
-        ("slt", 0),
-        ("sle", 1),
+        ("eq", true),
+        ("ne", false),
+        ("ugt", false),
+        ("uge", true),
+        ("sgt", false),
+        ("sge", true),
+        ("ult", false),
+        ("ule", true),
+        ("slt", false),
+        ("sle", true),
     ] {
-        r.push(rw(
+        r.extend(rw_cmp_const(
             &format!("icmp-{c}-self"),
             &format!("(icmp ?t {c} ?x ?x)"),
-            &format!("(iconst i8 {v})"),
-            vec![scalar_int("?t")],
+            v,
+            vec![int_or_vector("?t")],
         ));
     }
     // Adding the same thing to both sides of == / != changes nothing.
@@ -84,12 +84,21 @@ pub fn rules() -> Vec<Rule> {
             &format!("(icmp ?t {c} (iadd ?t ?a ?d) (iadd ?t ?c ?b))"),
             vec![],
         ));
-        // x == x ^ y  <=>  y == 0
-        r.extend(rw_comm(
+        // x == x ^ y  <=>  y == 0 (scalar integers, i128 included)
+        let cc = if c == "eq" {
+            IntCC::Equal
+        } else {
+            IntCC::NotEqual
+        };
+        r.extend(rw_fn_comm(
             &format!("icmp-{c}-bxor-self"),
             &format!("(icmp ?t {c} ?x (bxor ?t ?x ?y))"),
-            &format!("(icmp ?t {c} ?y (iconst ?t 0))"),
-            vec![small_int("?t")],
+            vec![scalar_int("?t")],
+            move |eg, s| {
+                let ty = type_at(eg, s, t)?;
+                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                Some(icmp(eg, cc, ty, s[y], zero))
+            },
         ));
     }
     // Comparisons of a comparison (possibly zero-extended) with 0 or 1.
@@ -252,47 +261,113 @@ pub fn rules() -> Vec<Rule> {
         ),
         (
             "icmp-bxor-sgt-sgt",
-            "(bxor i8 (icmp ?t sgt ?x ?y) (icmp ?t sgt ?y ?x))",
+            "(bxor ?r (icmp ?t sgt ?x ?y) (icmp ?t sgt ?y ?x))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "icmp-bxor-sgt-slt",
-            "(bxor i8 (icmp ?t sgt ?x ?y) (icmp ?t slt ?x ?y))",
+            "(bxor ?r (icmp ?t sgt ?x ?y) (icmp ?t slt ?x ?y))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "icmp-bxor-slt-slt",
-            "(bxor i8 (icmp ?t slt ?x ?y) (icmp ?t slt ?y ?x))",
+            "(bxor ?r (icmp ?t slt ?x ?y) (icmp ?t slt ?y ?x))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "icmp-bxor-ugt-ugt",
-            "(bxor i8 (icmp ?t ugt ?x ?y) (icmp ?t ugt ?y ?x))",
+            "(bxor ?r (icmp ?t ugt ?x ?y) (icmp ?t ugt ?y ?x))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "icmp-bxor-ugt-ult",
-            "(bxor i8 (icmp ?t ugt ?x ?y) (icmp ?t ult ?x ?y))",
+            "(bxor ?r (icmp ?t ugt ?x ?y) (icmp ?t ult ?x ?y))",
             "(icmp ?t ne ?x ?y)",
         ),
         (
             "icmp-bxor-ult-ult",
-            "(bxor i8 (icmp ?t ult ?x ?y) (icmp ?t ult ?y ?x))",
+            "(bxor ?r (icmp ?t ult ?x ?y) (icmp ?t ult ?y ?x))",
             "(icmp ?t ne ?x ?y)",
-        ),
-        (
-            "icmp-eq-bnot-self",
-            "(icmp ?t eq (bnot ?t ?x) ?x)",
-            "(iconst i8 0)",
-        ),
-        (
-            "icmp-ne-bnot-self",
-            "(icmp ?t ne (bnot ?t ?x) ?x)",
-            "(iconst i8 1)",
         ),
     ];
     for (name, lhs, rhs) in misc {
-        r.extend(rw_comm(name, lhs, rhs, vec![scalar_int("?t")]));
+        r.extend(rw_comm(name, lhs, rhs, vec![int_or_vector("?t")]));
+    }
+    r.extend(rw_cmp_const(
+        "icmp-eq-bnot-self",
+        "(icmp ?t eq (bnot ?t ?x) ?x)",
+        false,
+        vec![int_or_vector("?t")],
+    ));
+    r.extend(rw_cmp_const(
+        "icmp-ne-bnot-self",
+        "(icmp ?t ne (bnot ?t ?x) ?x)",
+        true,
+        vec![int_or_vector("?t")],
+    ));
+    // a < b && a > b is false: integer vectors (scalars go through the
+    // band-of-comparisons rule above).
+    for (name, c1, c2) in [
+        ("icmp-band-sgt-slt-vector", "sgt", "slt"),
+        ("icmp-band-ugt-ult-vector", "ugt", "ult"),
+    ] {
+        r.extend(rw_cmp_const(
+            name,
+            &format!("(band ?r (icmp ?t {c1} ?x ?y) (icmp ?t {c2} ?x ?y))"),
+            false,
+            vec![type_where("?t", |t| {
+                crate::constants::is_vec128(t) && t.lane_type().is_int()
+            })],
+        ));
+    }
+    // The same with a constant operand and mixed signedness: `x >s k` and
+    // `x <u k` cannot both hold when `k >= 0`, and so on. The constant is
+    // read signed in its own type.
+    for (name, c1, c2, k_left, k_nonneg) in [
+        ("icmp-band-sgt-ult-const-right", "sgt", "ult", false, true),
+        ("icmp-band-sgt-ult-const-left", "sgt", "ult", true, false),
+        ("icmp-band-slt-ugt-const-right", "slt", "ugt", false, false),
+        ("icmp-band-slt-ugt-const-left", "slt", "ugt", true, true),
+        ("icmp-band-ugt-slt-const-right", "ugt", "slt", false, false),
+        ("icmp-band-ugt-slt-const-left", "ugt", "slt", true, true),
+        ("icmp-band-ult-sgt-const-right", "ult", "sgt", false, true),
+        ("icmp-band-ult-sgt-const-left", "ult", "sgt", true, false),
+    ] {
+        let args = if k_left { "?k ?x" } else { "?x ?k" };
+        r.push(rw_fn(
+            name,
+            &format!("(band ?r (icmp ?t {c1} {args}) (icmp ?t {c2} {args}))"),
+            vec![konst_where("?k", move |k, ty| {
+                (signed(ty, k) >= 0) == k_nonneg
+            })],
+            |eg, _| crate::constants::iconst_u(eg, types::I8, 0),
+        ));
+    }
+    // (x < y) & (x != -1) is x < y (unsigned).
+    for (name, lhs, a, b) in [
+        (
+            "icmp-band-ne-neg-one-ugt",
+            "(band ?r (icmp ?t ne ?x ?k) (icmp ?t ugt ?y ?x))",
+            "?x",
+            "?y",
+        ),
+        (
+            "icmp-band-ne-neg-one-ult",
+            "(band ?r (icmp ?t ne ?x ?k) (icmp ?t ult ?x ?y))",
+            "?x",
+            "?y",
+        ),
+    ] {
+        let (a, b) = (var(a), var(b));
+        r.extend(rw_fn_comm(
+            name,
+            lhs,
+            vec![konst_where("?k", |k, ty| k == ones(ty))],
+            move |eg, s| {
+                let ty = type_at(eg, s, t)?;
+                Some(icmp(eg, IntCC::UnsignedLessThan, ty, s[a], s[b]))
+            },
+        ));
     }
     // Comparing a select of two distinct constants with one of them.
     for (c, which, res) in [
@@ -324,22 +399,29 @@ pub fn rules() -> Vec<Rule> {
         r.push(rw_fn(
             &format!("icmp-{c}-ctz-zero"),
             &format!("(icmp ?t {c} (ctz ?t ?x) ?z)"),
-            vec![small_int("?t"), is_zero("?z")],
+            vec![scalar_int("?t"), is_zero("?z")],
             move |eg, s| {
                 let ty = type_at(eg, s, t)?;
-                let one = iconst(eg, ty, 1)?;
-                let zero = iconst(eg, ty, 0)?;
+                let one = crate::constants::iconst_u(eg, ty, 1)?;
+                let zero = crate::constants::iconst_u(eg, ty, 0)?;
                 let low = inst(eg, Opcode::Band, ty, &[s[x], one]);
                 Some(icmp(eg, to, ty, low, zero))
             },
         ));
     }
-    for (c, to) in [("eq", "slt"), ("ne", "sge")] {
-        r.push(rw(
+    for (c, to) in [
+        ("eq", IntCC::SignedLessThan),
+        ("ne", IntCC::SignedGreaterThanOrEqual),
+    ] {
+        r.push(rw_fn(
             &format!("icmp-{c}-clz-zero"),
             &format!("(icmp ?t {c} (clz ?t ?x) ?z)"),
-            &format!("(icmp ?t {to} ?x (iconst ?t 0))"),
-            vec![small_int("?t"), is_zero("?z")],
+            vec![scalar_int("?t"), is_zero("?z")],
+            move |eg, s| {
+                let ty = type_at(eg, s, t)?;
+                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                Some(icmp(eg, to, ty, s[x], zero))
+            },
         ));
     }
     r

@@ -13,6 +13,7 @@
 
 pub mod arithmetic;
 pub mod bitops;
+pub mod bounded;
 pub mod cprop;
 pub mod demorgan;
 pub mod extends;
@@ -21,7 +22,9 @@ pub mod icmp;
 pub mod reassoc;
 pub mod selects;
 pub mod shifts;
+pub mod spaceship;
 mod util;
+pub mod vector;
 
 pub use util::*;
 
@@ -121,6 +124,8 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "extends",
     "selects",
     "float",
+    "vector",
+    "spaceship",
 ];
 
 /// The rewrites of one family by name (default families and the opt-in sets).
@@ -134,6 +139,8 @@ pub fn family_rules(name: &str) -> Option<Vec<Rule>> {
         "extends" => extends::rules(),
         "selects" => selects::rules(),
         "float" => float::rules(),
+        "vector" => vector::rules(),
+        "spaceship" => spaceship::rules(),
         "reassoc" => reassoc::rules(),
         "demorgan" => demorgan::rules(),
         _ => return None,
@@ -145,7 +152,8 @@ pub fn family_rules(name: &str) -> Option<Vec<Rule>> {
 pub struct Limits {
     /// Maximum rewrite iterations.
     pub iterations: usize,
-    /// Maximum e-nodes; rewriting stops once the e-graph is larger.
+    /// Maximum e-nodes; rewriting stops once the e-graph reaches it (see
+    /// [`bounded`] for how far past it the e-graph can get).
     pub nodes: usize,
     /// Maximum wall time for saturation.
     pub time: Duration,
@@ -187,7 +195,7 @@ pub fn saturate(
         .with_iter_limit(limits.iterations)
         .with_node_limit(limits.nodes)
         .with_time_limit(limits.time)
-        .with_scheduler(egg::BackoffScheduler::default())
+        .with_scheduler(bounded::NodeBoundedScheduler::new(limits.nodes))
         .run(rules);
     let stop = match &runner.stop_reason {
         Some(egg::StopReason::Saturated) => "saturated".to_string(),

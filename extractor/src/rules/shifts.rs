@@ -38,6 +38,14 @@ pub fn rules() -> Vec<Rule> {
                 vec![],
             ));
         }
+        // An `iconcat` amount: its low half holds every meaningful bit
+        // (even an i8 half can hold the largest amount for i128).
+        r.push(rw(
+            &format!("shifts-{op}-amount-iconcat"),
+            &format!("({op} ?t ?x (iconcat ?u ?y ?z))"),
+            &format!("({op} ?t ?x ?y)"),
+            vec![],
+        ));
         r.push(rw(
             &format!("shifts-{op}-amount-ireduce"),
             &format!("({op} ?t ?x (ireduce ?u ?y))"),

@@ -18,7 +18,7 @@
 use crate::lang::{mask, sext, ClassData, ClassKind, ClifAnalysis, ClifEGraph, ClifNode, Op};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Opcode, Type};
-use egg::{Applier, ENodeOrVar, Id, Pattern, PatternAst, Rewrite, Subst, Symbol, Var};
+use egg::{Applier, ENodeOrVar, Id, Language, Pattern, PatternAst, Rewrite, Subst, Symbol, Var};
 use std::sync::Arc;
 
 /// The analysis data of the class bound to `var`.
@@ -230,8 +230,52 @@ fn iconsts_valid(ast: &PatternAst<ClifNode>, egraph: &ClifEGraph, subst: &Subst)
 
 /// The checked applier behind every rule of this crate.
 struct Checked {
+    /// The left-hand side, to see which classes its inner nodes matched.
+    lhs: PatternAst<ClifNode>,
     conds: Vec<Cond>,
     build: Build,
+}
+
+/// Is `op` a constant (the only node a constant class keeps in Cranelift)?
+fn is_constant_op(op: &Op) -> bool {
+    match op.opcode() {
+        Some(op) => op == Opcode::Iconst || crate::constants::is_float_const(op),
+        None => true,
+    }
+}
+
+/// Did the match of `lhs` under `subst` go *through* a constant class,
+/// i.e. match an inner operator node in a class known to be a constant?
+///
+/// Cranelift's constant folding `subsume`s: a folded class holds only its
+/// constant, so no rule can see the arithmetic that produced it. Our
+/// analysis folds the same way but keeps the class's other nodes (egg cannot
+/// drop them), and saturation would match through them: `(x - 160) + 128`
+/// matching `(iadd (isub x y) (iadd y z))` through a node `iadd 160 -32` that
+/// some rule put in the class of 128. Refusing such matches keeps the
+/// rewrites to those Cranelift can make.
+fn through_constant(lhs: &PatternAst<ClifNode>, egraph: &ClifEGraph, subst: &Subst) -> bool {
+    let nodes = lhs.as_ref();
+    let mut ids: Vec<Id> = Vec::with_capacity(nodes.len());
+    for (i, n) in nodes.iter().enumerate() {
+        let id = match n {
+            ENodeOrVar::Var(v) => subst[*v],
+            ENodeOrVar::ENode(node) => {
+                let inst = node.clone().map_children(|c| ids[usize::from(c)]);
+                let Some(id) = egraph.lookup(inst) else {
+                    return false;
+                };
+                let d = egraph[id].data;
+                let inner = i + 1 < nodes.len();
+                if inner && !is_constant_op(&node.op) && (d.konst.is_some() || d.fconst.is_some()) {
+                    return true;
+                }
+                id
+            }
+        };
+        ids.push(id);
+    }
+    false
 }
 
 impl Applier<ClifNode, ClifAnalysis> for Checked {
@@ -244,6 +288,15 @@ impl Applier<ClifNode, ClifAnalysis> for Checked {
         rule_name: Symbol,
     ) -> Vec<Id> {
         if !self.conds.iter().all(|c| c(egraph, subst)) {
+            return vec![];
+        }
+        // A constant class is final (Cranelift subsumes it): nothing to add
+        // there, and nothing to match through it.
+        let root = egraph[eclass].data;
+        if root.konst.is_some()
+            || root.fconst.is_some()
+            || through_constant(&self.lhs, egraph, subst)
+        {
             return vec![];
         }
         let Some(new) = (self.build)(egraph, subst) else {
@@ -289,7 +342,8 @@ pub fn rw(name: &str, lhs: &str, rhs: &str, conds: Vec<Cond>) -> super::Rule {
     let ast = rhs_pat.ast;
     let build: Build =
         Arc::new(move |eg, s| iconsts_valid(&ast, eg, s).then(|| eg.add_instantiation(&ast, s)));
-    Rewrite::new(name, searcher, Checked { conds, build })
+    let lhs = searcher.ast.clone();
+    Rewrite::new(name, searcher, Checked { lhs, conds, build })
         .unwrap_or_else(|e| panic!("rule {name}: {e}"))
 }
 
@@ -304,8 +358,9 @@ pub fn rw_fn(
     let searcher = pattern(lhs, name);
     Rewrite::new(
         name,
-        searcher,
+        searcher.clone(),
         Checked {
+            lhs: searcher.ast,
             conds,
             build: Arc::new(build),
         },
@@ -491,5 +546,47 @@ pub fn konst_is_fn_of_type(
     cond(move |eg, s| match (konst_at(eg, s, k), type_at(eg, s, t)) {
         (Some((kv, _)), Some(ty)) => kv == f(ty),
         _ => false,
+    })
+}
+
+/// The result type of an `icmp` whose operands have type `t`: `i8` for
+/// scalars, `t` itself for vectors.
+pub fn cmp_result(t: Type) -> Type {
+    crate::lang::result_type(Opcode::Icmp, t)
+}
+
+/// Cranelift's constant comparison result for operand type `t`: `iconst_u
+/// 0` for false, `cmp_true` (1, or all ones in each vector lane) for true.
+pub fn cmp_const(egraph: &mut ClifEGraph, t: Type, truth: bool) -> Option<Id> {
+    let r = cmp_result(t);
+    if truth {
+        crate::constants::cmp_true(egraph, r)
+    } else {
+        crate::constants::iconst_u(egraph, r, 0)
+    }
+}
+
+/// Condition: the type at `v` is an integer scalar or an integer vector.
+pub fn int_or_vector(v: &str) -> Cond {
+    type_where(v, |t| t.lane_type().is_int())
+}
+
+/// Condition: a comparison on operands of the type at `v` has that same type
+/// as its result, i.e. the operands are `i8` or a vector.
+///
+/// Several Cranelift rules bind one type variable both to an `icmp`'s result
+/// and to an operation feeding it, as in `(sge ty (smax ty x y) x)`; they
+/// only match when the two types coincide. A faithful copy keeps that limit.
+pub fn cmp_shares_type(v: &str) -> Cond {
+    type_where(v, |t| t.lane_type().is_int() && cmp_result(t) == t)
+}
+
+/// Rules `lhs => constant comparison result` (every commuted form), for
+/// comparisons whose operand type is bound to `?t`.
+pub fn rw_cmp_const(name: &str, lhs: &str, truth: bool, conds: Vec<Cond>) -> Vec<super::Rule> {
+    let t = var("?t");
+    rw_fn_comm(name, lhs, conds, move |eg, s| {
+        let ty = type_at(eg, s, t)?;
+        cmp_const(eg, ty, truth)
     })
 }

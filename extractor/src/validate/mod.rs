@@ -2,4 +2,5 @@
 //! (compile through Cranelift's backends and regalloc2, and count).
 
 pub mod codegen;
+pub mod oracle;
 pub mod semantics;
