@@ -141,7 +141,7 @@ impl Context<'_> {
     /// chosen. `None` if nothing changes or the result is ill-formed.
     fn original_forms(&self, choice: &Choice, eval: &Evaluation) -> Option<Choice> {
         let graph = self.problem.graph;
-        let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).age);
+        let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).born);
         let mut trial = choice.clone();
         let mut changed = false;
         let mut stack: Vec<ClassId> = Vec::new();
