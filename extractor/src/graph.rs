@@ -61,7 +61,16 @@ pub struct NodeInfo {
     pub given_cost: f64,
     /// Creation order in the source e-graph; later means "more rewritten".
     /// Cranelift breaks cost ties towards later values, and so do we.
+    /// This is the *last* time egg added the node: a node re-derived after
+    /// its operands were unioned counts as new again.
     pub age: u32,
+    /// When the node first appeared in the source e-graph. Rules can
+    /// re-derive a node the program already had (De Morgan turns
+    /// `~a & b` into `~(a | ~b)` and back), and egg then records it once
+    /// more under a new id; `age` calls it new, `born` still calls it
+    /// original. `dag`'s ties and `pressure`'s "original form" mean the
+    /// shape the program had, so they use this.
+    pub born: u32,
 }
 
 /// The flat graph.
@@ -169,6 +178,35 @@ impl ExtractionGraph {
         self.class_ty[c.index()]
     }
 
+    /// Whether `n` is a commutative operation with a constant on the left
+    /// and a non-constant on the right: the form Cranelift's `cprop` rules
+    /// rewrite away, because its lowerings fold an immediate only from the
+    /// right (`bxor k, x` costs a register and a move on x86-64 where
+    /// `bxor x, k` is one instruction).
+    pub fn constant_on_left(&self, n: NodeId) -> bool {
+        let NodeKind::Inst(op) = self.info(n).kind else {
+            return false;
+        };
+        let commutative = matches!(
+            op,
+            Opcode::Iadd
+                | Opcode::Imul
+                | Opcode::Band
+                | Opcode::Bor
+                | Opcode::Bxor
+                | Opcode::Umin
+                | Opcode::Umax
+                | Opcode::Smin
+                | Opcode::Smax
+        );
+        match self.children(n) {
+            &[a, b] => {
+                commutative && self.class_const(a).is_some() && self.class_const(b).is_none()
+            }
+            _ => false,
+        }
+    }
+
     /// The constant a class is known to hold, if any.
     pub fn class_const(&self, c: ClassId) -> Option<u64> {
         self.class_const[c.index()]
@@ -182,11 +220,14 @@ impl ExtractionGraph {
     pub fn from_egraph(egraph: &ClifEGraph, roots: &[egg::Id]) -> ExtractionGraph {
         // Creation order of each canonical node: the largest original id that
         // canonicalises to it. egg keeps every node ever added in `nodes()`.
-        let mut age: HashMap<ClifNode, u32> = HashMap::new();
+        // (last, first) creation order of each canonical node.
+        let mut age: HashMap<ClifNode, (u32, u32)> = HashMap::new();
         for (i, n) in egraph.nodes().iter().enumerate() {
             let canon = n.clone().map_children(|c| egraph.find(c));
-            let e = age.entry(canon).or_insert(0);
-            *e = (*e).max(i as u32);
+            let i = i as u32;
+            let e = age.entry(canon).or_insert((i, i));
+            e.0 = e.0.max(i);
+            e.1 = e.1.min(i);
         }
         let mut value_classes: Vec<egg::Id> = egraph
             .classes()
@@ -228,7 +269,8 @@ impl ExtractionGraph {
                     ty,
                     imm,
                     given_cost: 0.0,
-                    age: age.get(node).copied().unwrap_or(0),
+                    age: age.get(node).map_or(0, |a| a.0),
+                    born: age.get(node).map_or(0, |a| a.1),
                 };
                 let children: Vec<ClassId> = node
                     .operands()

@@ -48,6 +48,7 @@ pub fn from_serialized(eg: &egraph_serialize::EGraph) -> Result<ExtractionGraph>
                 imm: None,
                 given_cost: node.cost.into_inner(),
                 age: age as u32,
+                born: age as u32,
             };
             b.add_node(info, children);
             names.push(nid.to_string());

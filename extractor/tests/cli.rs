@@ -1,18 +1,7 @@
 //! The `regpress` binary: errors are one line with a non-zero exit.
 
-use std::process::Command;
-
-fn regpress(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regpress"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::regpress;
 
 #[test]
 fn unknown_file_is_a_one_line_error() {

@@ -13,7 +13,8 @@ use regpress::extract::{self, EXTRACTORS};
 use regpress::pipeline::{self, PipelineError, Settings};
 use regpress::rules::{Limits, RuleSet};
 use regpress::validate::{codegen, semantics};
-use std::process::Command;
+mod common;
+use common::regpress;
 use std::time::Duration;
 
 /// Rule application stops at the node limit, one e-class's matches at a
@@ -251,18 +252,6 @@ fn hundred_thousand_instructions_stay_within_the_default_node_limit() {
     assert!(sat.stop != "saturated" || sat.nodes <= settings.limits.nodes);
     cranelift_codegen::verify_function(&out.func, &*isa).unwrap();
     semantics::differential(&func, &out.func, &[], 2, 5).unwrap();
-}
-
-fn regpress(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regpress"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The limits are command-line flags: a tiny node limit still gives

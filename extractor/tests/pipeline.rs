@@ -11,6 +11,21 @@ use regpress::rules::RuleSet;
 use regpress::validate::{codegen, semantics};
 use std::path::PathBuf;
 
+/// `func` through our pipeline: default rules, the `cranelift` extractor,
+/// for x86_64 (`opt_level=none`, so Cranelift does not optimise again).
+fn optimize_default(func: &cranelift_codegen::ir::Function) -> pipeline::Optimized {
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    let ex = extract::by_name("cranelift").unwrap();
+    pipeline::optimize(
+        func,
+        &*isa,
+        &*ex,
+        &RuleSet::DEFAULT.rules(),
+        &Settings::default(),
+    )
+    .unwrap()
+}
+
 fn shared(sub: &str) -> Option<PathBuf> {
     let p = corpus::shared_corpus()?.join(sub);
     if p.exists() {
@@ -316,16 +331,7 @@ block0(v0: i32):
     return v6
 }";
     let file = corpus::parse("div.clif", text).unwrap();
-    let isa = codegen::build_isa("x86_64", "none").unwrap();
-    let ex = extract::by_name("cranelift").unwrap();
-    let fold = pipeline::optimize(
-        &file.functions[0],
-        &*isa,
-        &*ex,
-        &RuleSet::DEFAULT.rules(),
-        &Settings::default(),
-    )
-    .unwrap();
+    let fold = optimize_default(&file.functions[0]);
     assert_eq!(fold.report.skeleton.division, 3);
     let text_out = fold.func.display().to_string();
     assert!(
@@ -333,14 +339,7 @@ block0(v0: i32):
         "{text_out}"
     );
     semantics::differential(&file.functions[0], &fold.func, &[], 32, 3).unwrap();
-    let keep = pipeline::optimize(
-        &file.functions[1],
-        &*isa,
-        &*ex,
-        &RuleSet::DEFAULT.rules(),
-        &Settings::default(),
-    )
-    .unwrap();
+    let keep = optimize_default(&file.functions[1]);
     assert_eq!(keep.report.skeleton.division, 0);
     let out = semantics::call(
         &[&keep.func],
@@ -376,16 +375,7 @@ block4:
     return
 }";
     let file = corpus::parse("remat.clif", text).unwrap();
-    let isa = codegen::build_isa("x86_64", "none").unwrap();
-    let ex = extract::by_name("cranelift").unwrap();
-    let out = pipeline::optimize(
-        &file.functions[0],
-        &*isa,
-        &*ex,
-        &RuleSet::DEFAULT.rules(),
-        &Settings::default(),
-    )
-    .unwrap();
+    let out = optimize_default(&file.functions[0]);
     assert!(out.report.fallback.is_none(), "{:?}", out.report.fallback);
     let f = &out.func;
     let consts_in = |b: u32| {
@@ -508,16 +498,8 @@ block2:
 }";
     let file = corpus::parse("skeleton.clif", text).unwrap();
     let isas = Isas::new("x86_64").unwrap();
-    let ex = extract::by_name("cranelift").unwrap();
     for (i, f) in file.functions.iter().enumerate() {
-        let out = pipeline::optimize(
-            f,
-            &*isas.none,
-            &*ex,
-            &RuleSet::DEFAULT.rules(),
-            &Settings::default(),
-        )
-        .unwrap();
+        let out = optimize_default(f);
         assert!(out.report.fallback.is_none(), "{:?}", out.report.fallback);
         let theirs = cranelift_optimized(f, &isas.speed).unwrap();
         assert_eq!(

@@ -131,7 +131,7 @@ impl Extractor for DagExtractor {
                     set.total < old.total - eps
                         || (set.total <= old.total + eps
                             && best[c.index()]
-                                .is_some_and(|b| graph.info(n).age < graph.info(b).age))
+                                .is_some_and(|b| tie_rank(graph, n) < tie_rank(graph, b)))
                 }
             };
             if better {
@@ -156,6 +156,13 @@ impl Extractor for DagExtractor {
         }
         choice
     }
+}
+
+/// Among nodes of equal cost, the lower rank wins: a canonical operand
+/// order first (constants on the right, which the lowerings need; see
+/// [`ExtractionGraph::constant_on_left`]), then the oldest node.
+fn tie_rank(graph: &ExtractionGraph, n: NodeId) -> (bool, u32) {
+    (graph.constant_on_left(n), graph.info(n).born)
 }
 
 /// Replace choices on cycles by the first-resolvable choice until the
@@ -188,21 +195,16 @@ mod tests {
     use crate::graph::ExtractionGraph;
     use crate::rules::{saturate, Limits, RuleSet};
 
-    /// Under commutativity, `iadd v0, v1` and `iadd v1, v0` tie; `dag`
-    /// keeps the original operand order.
-    #[test]
-    fn ties_keep_the_original_form() {
-        let file = crate::corpus::parse(
-            "t.clif",
-            "function %f(i32, i32, i32) -> i32 {\nblock0(v0: i32, v1: i32, v2: i32):\n v3 = iadd v0, v1\n v4 = iadd v3, v2\n return v4\n}",
-        )
-        .unwrap();
+    /// Saturate `body` (a function whose last instruction defines `root`,
+    /// returned) under `rules` and elaborate `dag`'s choice.
+    fn dag_text(body: &str, root: u32, rules: &str) -> String {
+        let file = crate::corpus::parse("t.clif", body).unwrap();
         let mut imported = crate::import::import(&file.functions[0]);
-        let rules = RuleSet::parse("reassoc").unwrap().rules();
+        let rules = RuleSet::parse(rules).unwrap().rules();
         let eg = std::mem::take(&mut imported.egraph);
         let (eg, _) = saturate(eg, &rules, &Limits::default());
         imported.egraph = eg;
-        let root = imported.value_class[&cranelift_codegen::ir::Value::from_u32(4)];
+        let root = imported.value_class[&cranelift_codegen::ir::Value::from_u32(root)];
         assert!(
             imported.egraph[imported.egraph.find(root)].nodes.len() > 1,
             "rules did not fire"
@@ -212,10 +214,51 @@ mod tests {
         let choice = DagExtractor.extract(&Problem::foreign(&graph, &costs));
         choice.check(&graph).unwrap();
         let out = crate::elaborate::elaborate(&imported, &graph, &choice).unwrap();
-        let text = out.display().to_string();
+        out.display().to_string()
+    }
+
+    /// Under commutativity, `iadd v0, v1` and `iadd v1, v0` tie; `dag`
+    /// keeps the original operand order.
+    #[test]
+    fn ties_keep_the_original_form() {
+        let text = dag_text(
+            "function %f(i32, i32, i32) -> i32 {\nblock0(v0: i32, v1: i32, v2: i32):\n v3 = iadd v0, v1\n v4 = iadd v3, v2\n return v4\n}",
+            4,
+            "reassoc",
+        );
         let adds: Vec<&str> = text.lines().filter(|l| l.contains("iadd")).collect();
         assert_eq!(adds.len(), 2, "{text}");
         assert!(adds[0].trim_end().ends_with("iadd v0, v1"), "{text}");
         assert!(adds[1].contains(", v2"), "{text}");
+    }
+
+    /// De Morgan rewrites `~a & b` to `~(a | ~b)` and back, and egg records
+    /// the original `band` again under a new id. It is still the original:
+    /// `dag` must keep `band (bnot a), b`, not the commuted copy.
+    #[test]
+    fn ties_keep_the_original_form_when_rules_rederive_it() {
+        let text = dag_text(
+            "function %f(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n v2 = bnot v0\n v3 = band v2, v1\n return v3\n}",
+            3,
+            "default+reassoc+demorgan",
+        );
+        let band = text.lines().find(|l| l.contains("band")).expect(&text);
+        let not = text.lines().find(|l| l.contains("bnot v0")).expect(&text);
+        let not_value = not.trim().split(' ').next().unwrap();
+        assert!(band.contains(&format!("band {not_value}, v1")), "{text}");
+    }
+
+    /// `bxor k, x` and `bxor x, k` tie; the lowerings take an immediate
+    /// only on the right, so `dag` takes the canonical form even though the
+    /// program wrote the other.
+    #[test]
+    fn ties_put_constants_on_the_right() {
+        let text = dag_text(
+            "function %f(i32) -> i32 {\nblock0(v0: i32):\n v1 = iconst.i32 0x1234_5678\n v2 = bxor v1, v0\n return v2\n}",
+            2,
+            "default",
+        );
+        let xor = text.lines().find(|l| l.contains("bxor")).expect(&text);
+        assert!(xor.contains("bxor v0, "), "{text}");
     }
 }

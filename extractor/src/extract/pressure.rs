@@ -30,7 +30,7 @@
 //! real, runs liveness on the result ([`Pressure`]), and is kept only if the
 //! objective falls. The moves are driven by the *hot* values, those live
 //! where the target runs out of registers or across a call beyond the
-//! callee-saved registers: first their original forms, then, repeatedly, making the hot classes local that are cheap to
+//! callee-saved registers: first their original forms, then making the hot classes local that are cheap to
 //! recompute from operands available anyway. A limit on rounds and on graph
 //! size bounds the time; hitting it leaves `dag`'s placement, which is
 //! always correct.
@@ -52,8 +52,13 @@ use std::collections::HashMap;
 /// See the module documentation.
 pub struct PressureExtractor;
 
-/// Most placement rounds per function.
-pub const MAX_ROUNDS: usize = 6;
+/// Most placement rounds per function. One: a second round, with the
+/// candidates of the first round's result, was accepted on some functions
+/// but made the corpus worse on both targets (wasm, x86_64: spills+reloads
+/// 0.860 → 0.863 of Cranelift's, instructions 1.004 → 1.007; aarch64
+/// instructions 0.995 → 0.998; notes.md §6.2), and each round costs a full
+/// elaboration and liveness analysis.
+pub const MAX_ROUNDS: usize = 1;
 
 /// Graphs with more nodes than this keep `dag`'s placement: each round
 /// elaborates the whole function, and the corpus's largest functions would
@@ -141,7 +146,7 @@ impl Context<'_> {
     /// chosen. `None` if nothing changes or the result is ill-formed.
     fn original_forms(&self, choice: &Choice, eval: &Evaluation) -> Option<Choice> {
         let graph = self.problem.graph;
-        let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).age);
+        let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).born);
         let mut trial = choice.clone();
         let mut changed = false;
         let mut stack: Vec<ClassId> = Vec::new();
@@ -255,7 +260,8 @@ impl Extractor for PressureExtractor {
         if let Some(trial) = cx.original_forms(&choice, &best) {
             try_move(&mut choice, &mut best, trial);
         }
-        // Move 2, repeated: make hot, cheap classes local.
+        // Move 2, repeated up to MAX_ROUNDS times: make hot, cheap classes
+        // local.
         for _ in 0..MAX_ROUNDS {
             let candidates = cx.candidates(&choice, &best);
             if candidates.is_empty() {
