@@ -100,6 +100,11 @@ enum Command {
     /// every extractor × rule set, each kernel on its published test vector.
     /// Without PATHs, runs the built-in kernels.
     Exec(crate::exec::ExecArgs),
+    /// Enumerate every extraction of small functions (given, or generated
+    /// with `--generate N`), compile each through Cranelift and regalloc2,
+    /// and report the true minimum spills+reloads and machine instructions,
+    /// and where every extractor lands against it.
+    Oracle(crate::oracle::OracleArgs),
     /// Write Markdown tables and SVG plots into a directory (default
     /// `report/`) from `compare` rows, criterion results, `gym` lines and
     /// instruction counts.
@@ -304,6 +309,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Oracle(args) => crate::oracle::command(&args),
         Command::Report(args) => {
             for path in crate::report::run(&args)? {
                 println!("{}", path.display());

@@ -48,6 +48,7 @@ pub mod import;
 pub mod jit;
 pub mod lang;
 pub mod liveness;
+pub mod oracle;
 pub mod pipeline;
 pub mod predict;
 pub mod report;

@@ -104,3 +104,67 @@ fn dag_pays_a_shared_value_once() {
         assert_eq!(gym::dag_cost(&graph, &costs, &tree), 15.0);
     }
 }
+
+/// `exact` against extraction-gym's ILP column (`faster-ilp-cbc-timeout`,
+/// CBC with a 10 s limit): never higher on any file where that run
+/// finished within its limit. Files where either side is lower are printed.
+/// Whenever `exact` does not solve (time-out, model too large, solver
+/// failure), it must return exactly `dag`'s choice, its warm start.
+#[test]
+fn exact_matches_or_beats_the_ilp_reference() {
+    let Some(dir) = gym_dir() else { return };
+    let text = std::fs::read_to_string(dir.join("REFERENCE.csv")).unwrap();
+    let exact = extract::exact::ExactExtractor::default();
+    // Where the reference finished, ours has taken at most ~5 s of CBC on an
+    // idle machine (block-diamond); a loaded shared machine can stretch
+    // that past 10 s, and a time-out there would fail the comparison for
+    // the wrong reason. So those files get a limit the comparison cannot
+    // plausibly hit; the others keep the reference's 10 s.
+    let patient = extract::exact::ExactExtractor {
+        time_limit: std::time::Duration::from_secs(120),
+        ..Default::default()
+    };
+    let (mut checked, mut lower, mut unfinished) = (0, Vec::new(), Vec::new());
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        if cols[1] != "faster-ilp-cbc-timeout" {
+            continue;
+        }
+        let (file, ilp, micros): (&str, f64, u64) =
+            (cols[0], cols[2].parse().unwrap(), cols[4].parse().unwrap());
+        let Ok(graph) = gym::load(&dir.join(file)) else {
+            continue; // the two cut-short files, as above
+        };
+        let costs = NodeCosts::given(&graph);
+        let problem = Problem::foreign(&graph, &costs);
+        let finished = micros < 10_000_000;
+        let ex = if finished { &patient } else { &exact };
+        let (choice, outcome) = ex.extract_with_outcome(&problem);
+        choice
+            .check(&graph)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        if !matches!(outcome, extract::exact::Outcome::Solved { .. }) {
+            let dag = extract::dag::DagExtractor.extract(&problem);
+            assert_eq!(choice, dag, "{file}: {outcome:?} must return dag's choice");
+        }
+        let ours = gym::dag_cost(&graph, &costs, &choice);
+        eprintln!("{file}: exact {ours} ({outcome:?}), ILP reference {ilp} ({micros} us)");
+        // The reference ran out of its 10 s on some files; its figure there
+        // is an incumbent, not an optimum, and is reported, not required.
+        if !finished {
+            unfinished.push(file.to_string());
+        }
+        if finished {
+            assert!(
+                ours <= ilp + 1e-6,
+                "{file}: exact {ours} above the ILP reference {ilp}"
+            );
+        }
+        if ours < ilp - 1e-6 {
+            lower.push(format!("{file}: {ours} < {ilp}"));
+        }
+        checked += 1;
+    }
+    eprintln!("exact checked on {checked} files; below the reference: {lower:?}; reference timed out: {unfinished:?}");
+    assert!(checked >= 27, "only {checked} files checked");
+}

@@ -64,7 +64,21 @@ fn run_file(file: &corpus::CorpusFile, variant: &Variant) -> Outcome {
 #[test]
 fn every_variant_passes_the_test_vectors_natively() {
     let files = corpus::builtin();
-    let variants = exec::all_variants();
+    // `exact` under the default rules only. Under `reassoc`, CBC runs into
+    // its 10 s limit on most of these kernels (one solve at a time: about
+    // 6 minutes more for this test) and `exact` then returns `dag`'s
+    // choice, whose variants run here anyway.
+    let variants: Vec<Variant> = exec::all_variants()
+        .into_iter()
+        .filter(|v| match v {
+            Variant::Ours { extractor, rules } => extractor != "exact" || rules.name() == "default",
+            Variant::CraneliftSpeed => true,
+        })
+        .collect();
+    assert!(
+        variants.iter().any(|v| v.name() == "exact/default"),
+        "exact is still run"
+    );
     let jobs: Vec<(usize, usize)> = (0..files.len())
         .flat_map(|f| (0..variants.len()).map(move |v| (f, v)))
         .collect();

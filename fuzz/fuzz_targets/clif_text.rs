@@ -6,11 +6,11 @@
 
 use cranelift_codegen::isa::OwnedTargetIsa;
 use libfuzzer_sys::fuzz_target;
-use regpress::extract::{by_name, Extractor, EXTRACTORS};
+use regpress::extract::{Extractor, EXTRACTORS};
 use regpress::pipeline::{check_input, optimize};
 use regpress::rules::{Rule, RuleSet};
 use regpress::validate::codegen::build_isa;
-use regpress::validate::oracle::{checking_settings, RULE_SETS};
+use regpress::validate::oracle::{checking_extractor, checking_settings, RULE_SETS};
 use std::sync::OnceLock;
 
 struct Setup {
@@ -26,7 +26,7 @@ fn setup() -> &'static Setup {
         isa: build_isa("x86_64", "none").expect("x86_64 is built in"),
         extractors: EXTRACTORS
             .iter()
-            .map(|n| by_name(n).expect("listed extractors exist"))
+            .map(|n| checking_extractor(n).expect("listed extractors exist"))
             .collect(),
         rules: RULE_SETS
             .iter()

@@ -12,10 +12,12 @@
 //! | `tree` | tree cost, target costs from `cost-model` | newest node |
 //! | `dag` | each needed class paid once, the problem's costs | oldest node |
 //! | `pressure` | `dag`, then expected cycles (`cost-model`) of the placement | oldest node |
+//! | `exact` | `dag`'s objective (the problem's costs), optimal by MILP (CBC), time-limited | `dag`'s choice |
 
 pub mod costs;
 pub mod cranelift;
 pub mod dag;
+pub mod exact;
 pub mod pressure;
 pub mod tree;
 
@@ -261,7 +263,7 @@ pub trait Extractor: Send + Sync {
 }
 
 /// The names of every extractor, in report order.
-pub const EXTRACTORS: &[&str] = &["cranelift", "tree", "dag", "pressure"];
+pub const EXTRACTORS: &[&str] = &["cranelift", "tree", "dag", "pressure", "exact"];
 
 /// Look up an extractor by name.
 pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
@@ -270,6 +272,7 @@ pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
         "tree" => Some(Box::new(tree::TreeExtractor)),
         "dag" => Some(Box::new(dag::DagExtractor)),
         "pressure" => Some(Box::new(pressure::PressureExtractor)),
+        "exact" => Some(Box::new(exact::ExactExtractor::default())),
         _ => None,
     }
 }
