@@ -79,7 +79,7 @@ fn run(cli: Cli) -> Result<()> {
         return worker(&variant, wasm);
     }
     let mut variants = vec![CRANELIFT_COMPILE.to_string(), SATURATE.to_string()];
-    variants.extend(regpress::extract::EXTRACTORS.iter().map(|s| s.to_string()));
+    variants.extend(workload::benched_names().map(str::to_string));
     let dir = std::env::temp_dir().join(format!("regpress-icount-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut rows = Vec::new();
