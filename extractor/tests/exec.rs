@@ -2,22 +2,13 @@
 //! kernel the executed count per call equals the static instruction count
 //! of the same code (so callgrind sees exactly the JIT code, once per call).
 
+mod common;
+
+use common::regpress;
 use regpress::validate::codegen;
 use regpress::{corpus, extract, pipeline, rules::RuleSet};
 use std::path::PathBuf;
 use std::process::Command;
-
-fn regpress(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regpress"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("regpress-exec-test-{}", std::process::id()));

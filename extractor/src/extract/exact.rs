@@ -140,45 +140,14 @@ fn presolve(graph: &ExtractionGraph, costs: &NodeCosts) -> Option<Reduced> {
         .collect();
     // Resolvable classes, bottom-up: a node is usable once all its child
     // classes are resolvable. Nodes never reaching that are dropped.
-    let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); nc];
-    let mut pending: Vec<u32> = vec![0; graph.num_nodes()];
-    let mut ready: Vec<NodeId> = Vec::new();
-    for c in graph.classes() {
-        for n in graph.nodes(c) {
-            if !keep[n.index()] {
-                continue;
-            }
-            let mut kids = graph.children(n).to_vec();
-            kids.sort();
-            kids.dedup();
-            pending[n.index()] = kids.len() as u32;
-            for k in kids {
-                parents[k.index()].push(n);
-            }
-            if pending[n.index()] == 0 {
-                ready.push(n);
-            }
-        }
-    }
+    let mut usable = vec![false; graph.num_nodes()];
     let mut resolved = vec![false; nc];
-    let mut i = 0;
-    while i < ready.len() {
-        let c = graph.class_of(ready[i]);
-        i += 1;
-        if std::mem::replace(&mut resolved[c.index()], true) {
-            continue;
-        }
-        for &p in &parents[c.index()] {
-            pending[p.index()] -= 1;
-            if pending[p.index()] == 0 {
-                ready.push(p);
-            }
-        }
+    for n in super::resolvable_nodes(graph, |n| keep[n.index()]) {
+        usable[n.index()] = true;
+        resolved[graph.class_of(n).index()] = true;
     }
-    for (n, k) in keep.iter_mut().enumerate() {
-        if *k && pending[n] != 0 {
-            *k = false;
-        }
+    for (k, &u) in keep.iter_mut().zip(&usable) {
+        *k &= u;
     }
     // Dominated nodes: when no cost is negative, node `a` makes node `b` of
     // the same class redundant if it costs no more and needs a subset of

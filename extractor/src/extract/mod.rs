@@ -334,13 +334,31 @@ impl Worklist {
 /// resolved. Extractors fall back on it for classes they cannot cost.
 pub fn first_resolvable(graph: &ExtractionGraph) -> Choice {
     let mut choice = Choice::new(graph);
+    for n in resolvable_nodes(graph, |_| true) {
+        let c = graph.class_of(n);
+        if choice.get(c).is_none() {
+            choice.set(c, n);
+        }
+    }
+    choice
+}
+
+/// The nodes whose child classes can all be resolved bottom-up, in the
+/// order they become ready: a node is ready once each of its distinct child
+/// classes is resolved, and a class is resolved by the first of its nodes to
+/// be ready. Nodes for which `keep` is false take no part. Nodes missing
+/// from the result can never be chosen without a cycle or an unresolvable
+/// class below them.
+pub(crate) fn resolvable_nodes(
+    graph: &ExtractionGraph,
+    keep: impl Fn(NodeId) -> bool,
+) -> Vec<NodeId> {
     let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); graph.num_classes()];
     let mut pending: Vec<u32> = vec![0; graph.num_nodes()];
     let mut ready: Vec<NodeId> = Vec::new();
     for c in graph.classes() {
-        for n in graph.nodes(c) {
-            let kids = graph.children(n);
-            let mut distinct: Vec<ClassId> = kids.to_vec();
+        for n in graph.nodes(c).filter(|&n| keep(n)) {
+            let mut distinct: Vec<ClassId> = graph.children(n).to_vec();
             distinct.sort();
             distinct.dedup();
             pending[n.index()] = distinct.len() as u32;
@@ -352,15 +370,14 @@ pub fn first_resolvable(graph: &ExtractionGraph) -> Choice {
             }
         }
     }
+    let mut resolved = vec![false; graph.num_classes()];
     let mut i = 0;
     while i < ready.len() {
-        let n = ready[i];
+        let c = graph.class_of(ready[i]);
         i += 1;
-        let c = graph.class_of(n);
-        if choice.get(c).is_some() {
+        if std::mem::replace(&mut resolved[c.index()], true) {
             continue;
         }
-        choice.set(c, n);
         for &p in &parents[c.index()] {
             pending[p.index()] -= 1;
             if pending[p.index()] == 0 {
@@ -368,7 +385,7 @@ pub fn first_resolvable(graph: &ExtractionGraph) -> Choice {
             }
         }
     }
-    choice
+    ready
 }
 
 impl fmt::Display for Choice {
