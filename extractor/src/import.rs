@@ -20,6 +20,7 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::instructions::InstructionFormat;
 use cranelift_codegen::ir::{Function, Inst, InstructionData, Opcode, Value, ValueDef};
 use egg::Id;
+use fnv::FnvHashMap;
 use std::collections::HashMap;
 
 /// A function split into its skeleton and the e-graph of its pure values.
@@ -32,7 +33,7 @@ pub struct Imported {
     pub egraph: ClifEGraph,
     /// The e-class of every value the function defines (params, skeleton
     /// results and pure results). Not canonical: call `egraph.find`.
-    pub value_class: HashMap<Value, Id>,
+    pub value_class: FnvHashMap<Value, Id>,
     /// What the importer saw.
     pub stats: ImportStats,
 }
@@ -81,7 +82,7 @@ pub fn import(func: &Function) -> Imported {
     // Float and vector constants name entries of this pool; rules that make
     // new ones extend it (see `constants`).
     egraph.analysis.constants = crate::constants::Constants(func.dfg.constants.clone());
-    let mut value_class = HashMap::new();
+    let mut value_class = FnvHashMap::default();
     let mut stats = ImportStats::default();
     let mut pure_insts = Vec::new();
     let mut merged = Vec::new();
@@ -152,7 +153,7 @@ fn pure_node(
     egraph: &mut ClifEGraph,
     func: &Function,
     inst: Inst,
-    value_class: &HashMap<Value, Id>,
+    value_class: &FnvHashMap<Value, Id>,
 ) -> (ClifNode, bool) {
     let data = func.dfg.insts[inst];
     let op = data.opcode();
@@ -249,7 +250,7 @@ fn merge_with(
     func: &Function,
     domtree: &DominatorTree,
     egraph: &mut ClifEGraph,
-    value_class: &HashMap<Value, Id>,
+    value_class: &FnvHashMap<Value, Id>,
     seen: &mut HashMap<MergeKey, Vec<Inst>>,
     inst: Inst,
 ) -> Option<Inst> {

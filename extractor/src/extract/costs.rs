@@ -18,7 +18,9 @@ use crate::graph::{ExtractionGraph, NodeId, NodeKind};
 use crate::import::Imported;
 use crate::lang::ClassKind;
 use cranelift_codegen::ir::Opcode;
+use fnv::FnvHashMap;
 use regpress_cost_model::{Cond, Cost, NodeShape, OperandShape, Target};
+use std::cell::RefCell;
 
 /// One cost per node of a graph.
 #[derive(Clone, Debug)]
@@ -45,13 +47,9 @@ impl NodeCosts {
     /// Costs from the target's cost model, for a graph built from
     /// `imported`'s e-graph.
     pub fn target(imported: &Imported, graph: &ExtractionGraph, target: Target) -> Self {
-        let model = target.model();
+        let lazy = TargetCosts::new(imported, graph, target);
         let cost = (0..graph.num_nodes() as u32)
-            .map(NodeId)
-            .map(|n| match node_shape(imported, graph, n) {
-                Some(shape) => target_cost(&model.cost(&shape)),
-                None => 0.0,
-            })
+            .map(|n| lazy.get(NodeId(n)))
             .collect();
         NodeCosts { cost }
     }
@@ -69,6 +67,54 @@ impl NodeCosts {
     /// Whether there are no nodes.
     pub fn is_empty(&self) -> bool {
         self.cost.is_empty()
+    }
+}
+
+/// The target's cost of nodes, computed on first use and remembered per
+/// node shape.
+///
+/// The model lowers a shape to machine instructions, which is far more work
+/// than an extractor spends on a node, and a saturated graph has many nodes
+/// but few distinct shapes. `pressure` asks only for the nodes it chose, so
+/// it never costs the rest of the graph at all.
+pub struct TargetCosts<'a> {
+    imported: &'a Imported,
+    graph: &'a ExtractionGraph,
+    target: Target,
+    /// Per node; NaN until computed.
+    cost: RefCell<Vec<f64>>,
+    by_shape: RefCell<FnvHashMap<NodeShape, f64>>,
+}
+
+impl<'a> TargetCosts<'a> {
+    /// Costs of `graph`'s nodes (built from `imported`) on `target`.
+    pub fn new(imported: &'a Imported, graph: &'a ExtractionGraph, target: Target) -> Self {
+        TargetCosts {
+            imported,
+            graph,
+            target,
+            cost: RefCell::new(vec![f64::NAN; graph.num_nodes()]),
+            by_shape: RefCell::new(FnvHashMap::default()),
+        }
+    }
+
+    /// The cost of node `n` ([`target_cost`] of its lowering; 0 for live
+    /// values).
+    pub fn get(&self, n: NodeId) -> f64 {
+        let known = self.cost.borrow()[n.index()];
+        if !known.is_nan() {
+            return known;
+        }
+        let c = match node_shape(self.imported, self.graph, n) {
+            Some(shape) => *self
+                .by_shape
+                .borrow_mut()
+                .entry(shape)
+                .or_insert_with_key(|shape| target_cost(&self.target.model().cost(shape))),
+            None => 0.0,
+        };
+        self.cost.borrow_mut()[n.index()] = c;
+        c
     }
 }
 

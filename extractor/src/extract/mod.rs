@@ -21,7 +21,7 @@ pub mod exact;
 pub mod pressure;
 pub mod tree;
 
-pub use costs::NodeCosts;
+pub use costs::{NodeCosts, TargetCosts};
 
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
 use crate::import::Imported;
