@@ -29,18 +29,31 @@
 //!
 //! Elaboration never moves a skeleton instruction; it only fills in the pure
 //! computations before the instruction that needs them.
+//!
+//! **Two outputs, one decision procedure.** The elaborator reads only the
+//! (immutable) skeleton and writes what it decides through the [`Emit`]
+//! trait: [`Elaboration::function`] builds the CLIF function the pipeline
+//! returns, and [`Elaboration::schedule`] records the same instructions in
+//! a compact [`Schedule`], which is all the `pressure` extractor needs to
+//! measure a choice (liveness over the instruction order) and several
+//! times cheaper to build than CLIF. Because both come from the same
+//! elaborator, the pressure the extractor measures is the pressure of the
+//! function the pipeline emits.
 
 use crate::extract::{Choice, OperandOrder, Placement};
-use crate::graph::{ClassId, ExtractionGraph, NodeKind};
+use crate::graph::{ClassId, ExtractionGraph, NodeId, NodeKind};
 use crate::import::Imported;
 use crate::lang::{ClassKind, Op};
+use crate::schedule::{Schedule, ScheduleBuilder};
 use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::entity::{EntityRef, SecondaryMap};
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::instructions::InstructionFormat;
 use cranelift_codegen::ir::{Block, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
-use std::collections::{HashMap, HashSet};
+use fixedbitset::FixedBitSet;
+use fnv::FnvHashMap;
 
 /// Why elaboration refused a choice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,18 +73,19 @@ struct Placed {
     value: Value,
 }
 
-/// A hash map whose entries live at a scope depth and vanish when that
-/// scope is popped. Entries are never shadowed (`insert_if_absent`), so
-/// popping just deletes what the scope added.
+/// A map from class to placed value whose entries live at a scope depth
+/// and vanish when that scope is popped. Entries are never shadowed
+/// (`insert_if_absent_at`), so popping just deletes what the scope added.
+/// Dense over classes: elaboration looks a class up for every operand.
 struct ScopedMap {
-    map: HashMap<ClassId, Placed>,
+    map: Vec<Option<Placed>>,
     scopes: Vec<Vec<ClassId>>,
 }
 
 impl ScopedMap {
-    fn new() -> Self {
+    fn new(classes: usize) -> Self {
         ScopedMap {
-            map: HashMap::new(),
+            map: vec![None; classes],
             scopes: Vec::new(),
         }
     }
@@ -83,16 +97,17 @@ impl ScopedMap {
     }
     fn pop(&mut self) {
         for k in self.scopes.pop().expect("scope underflow") {
-            self.map.remove(&k);
+            self.map[k.index()] = None;
         }
     }
     fn get(&self, k: ClassId) -> Option<Placed> {
-        self.map.get(&k).copied()
+        self.map[k.index()]
     }
     /// Insert at scope `depth` (1-based: the scope pushed `depth`-th).
     fn insert_if_absent_at(&mut self, k: ClassId, v: Placed, depth: usize) {
-        if let std::collections::hash_map::Entry::Vacant(e) = self.map.entry(k) {
-            e.insert(v);
+        let slot = &mut self.map[k.index()];
+        if slot.is_none() {
+            *slot = Some(v);
             self.scopes[depth - 1].push(k);
         }
     }
@@ -111,78 +126,220 @@ enum Task {
     Finish(ClassId, usize, Option<Vec<usize>>),
 }
 
-struct Elaborator<'a> {
+/// What stays the same across elaborations of one imported function: the
+/// skeleton's control flow (elaboration adds no blocks), its dominator tree
+/// and loops, and the class of every skeleton value. The `pressure`
+/// extractor elaborates several choices of one function; building this once
+/// saves recomputing it each time.
+pub struct Elaboration<'a> {
     imported: &'a Imported,
     graph: &'a ExtractionGraph,
-    choice: &'a Choice,
-    func: Function,
+    /// The skeleton with the e-graph's constant pool, which every
+    /// elaboration starts from.
+    skeleton: Function,
+    cfg: ControlFlowGraph,
     domtree: DominatorTree,
     loops: LoopAnalysis,
+    /// The class of each skeleton value (after alias resolution); `None`
+    /// for values no skeleton instruction or parameter defines.
+    class_of: SecondaryMap<Value, Option<ClassId>>,
+}
+
+impl<'a> Elaboration<'a> {
+    /// Prepare to elaborate choices over `imported`'s skeleton.
+    pub fn new(imported: &'a Imported, graph: &'a ExtractionGraph) -> Self {
+        let mut skeleton = imported.skeleton.clone();
+        // The e-graph's pool is the function's plus the `vconst`/`f128const`
+        // entries rules and folding added; chosen nodes name them by handle.
+        skeleton.dfg.constants = imported.egraph.analysis.constants.0.clone();
+        let cfg = ControlFlowGraph::with_function(&skeleton);
+        let domtree = DominatorTree::with_function(&skeleton, &cfg);
+        let mut loops = LoopAnalysis::new();
+        loops.compute(&skeleton, &cfg, &domtree);
+        // Only what the skeleton names: its operands, results and block
+        // parameters (most values of the function are pure and were
+        // imported into the e-graph).
+        let mut class_of = SecondaryMap::with_capacity(skeleton.dfg.num_values());
+        let mut note = |v: Value| {
+            let resolved = skeleton.dfg.resolve_aliases(v);
+            if let Some(&id) = imported.value_class.get(&resolved) {
+                class_of[v] = graph.class_of_egg(imported.egraph.find(id));
+            }
+        };
+        for b in skeleton.layout.blocks() {
+            skeleton.dfg.block_params(b).iter().for_each(|&p| note(p));
+            for inst in skeleton.layout.block_insts(b) {
+                skeleton.dfg.inst_values(inst).for_each(&mut note);
+                skeleton
+                    .dfg
+                    .inst_results(inst)
+                    .iter()
+                    .for_each(|&r| note(r));
+            }
+        }
+        Elaboration {
+            imported,
+            graph,
+            skeleton,
+            cfg,
+            domtree,
+            loops,
+            class_of,
+        }
+    }
+
+    /// The skeleton's control-flow graph (also the elaborated function's).
+    pub fn cfg(&self) -> &ControlFlowGraph {
+        &self.cfg
+    }
+
+    /// The skeleton's loops (also the elaborated function's).
+    pub fn loops(&self) -> &LoopAnalysis {
+        &self.loops
+    }
+
+    /// The skeleton every elaboration starts from.
+    pub fn skeleton(&self) -> &Function {
+        &self.skeleton
+    }
+
+    /// The extraction graph choices are made in.
+    pub fn graph(&self) -> &ExtractionGraph {
+        self.graph
+    }
+
+    /// Elaborate `choice` into a complete CLIF function.
+    pub fn function(&self, choice: &Choice) -> Result<Function, ElabError> {
+        let emit = ClifEmitter {
+            func: self.skeleton.clone(),
+            imported: self.imported,
+            graph: self.graph,
+        };
+        Ok(self.run(choice, emit)?.func)
+    }
+
+    /// Elaborate `choice` into a [`Schedule`]: the same instructions in the
+    /// same order as [`Elaboration::function`] would emit, without building
+    /// CLIF.
+    pub fn schedule(&self, choice: &Choice) -> Result<Schedule, ElabError> {
+        let builder = ScheduleBuilder::new(&self.skeleton, self.graph);
+        Ok(self.run(choice, builder)?.finish())
+    }
+
+    fn run<E: Emit>(&self, choice: &Choice, emit: E) -> Result<E, ElabError> {
+        let graph = self.graph;
+        let nv = self.skeleton.dfg.num_values();
+        let mut e = Elaborator {
+            cx: self,
+            choice,
+            emit,
+            scoped: ScopedMap::new(graph.num_classes()),
+            loop_stack: Vec::new(),
+            remat_copies: FnvHashMap::default(),
+            original: vec![None; graph.num_classes()],
+            defined: FixedBitSet::with_capacity(nv),
+            local: vec![None; graph.num_classes()],
+            local_set: Vec::new(),
+            need: (choice.operand_order() == OperandOrder::SethiUllman)
+                .then(|| register_need(graph, choice)),
+            tasks: Vec::new(),
+            results: Vec::new(),
+            operands: Vec::new(),
+        };
+        e.run()?;
+        Ok(e.emit)
+    }
+}
+
+/// Where elaboration writes what it decides. The elaborator itself only
+/// reads the skeleton; an emitter turns its decisions into an output.
+pub trait Emit {
+    /// Emit class `c`'s chosen node `n` with operand values `args`,
+    /// immediately before skeleton instruction `before` (so after whatever
+    /// was emitted before it earlier). Returns the new value.
+    fn emit(&mut self, c: ClassId, n: NodeId, args: &[Value], before: Inst) -> Value;
+
+    /// Emit a copy of the instruction that defined `v` (a value this
+    /// emitter returned) immediately before `before`. Returns the copy's
+    /// value.
+    fn copy(&mut self, v: Value, c: ClassId, before: Inst) -> Value;
+
+    /// Skeleton instruction `inst` now uses `args`: all of its values in
+    /// `DataFlowGraph::inst_values` order, branch arguments included.
+    fn set_operands(&mut self, inst: Inst, args: &[Value]);
+}
+
+/// Builds the CLIF function.
+struct ClifEmitter<'a> {
+    func: Function,
+    imported: &'a Imported,
+    graph: &'a ExtractionGraph,
+}
+
+impl Emit for ClifEmitter<'_> {
+    fn emit(&mut self, _c: ClassId, n: NodeId, args: &[Value], before: Inst) -> Value {
+        let node = &self.graph.egg_node[n.index()];
+        let egraph = &self.imported.egraph;
+        let attr = |i: usize| egraph[node.children[i]].data.kind;
+        let ctrl = match attr(0) {
+            ClassKind::Type(t) => t,
+            k => unreachable!("type attribute expected, found {k:?}"),
+        };
+        let data = match node.op {
+            Op::Inst(op) => template(op, node.num_attributes(), attr),
+            Op::Opaque(_, t) => *egraph.analysis.templates.get(t),
+            _ => unreachable!("live values are not placed"),
+        };
+        let inst = self.func.dfg.make_inst(data);
+        self.func
+            .dfg
+            .overwrite_inst_values(inst, args.iter().copied());
+        self.func.dfg.make_inst_results(inst, ctrl);
+        self.func.layout.insert_inst(inst, before);
+        self.func.dfg.first_result(inst)
+    }
+
+    fn copy(&mut self, v: Value, _c: ClassId, before: Inst) -> Value {
+        let ValueDef::Result(inst, _) = self.func.dfg.value_def(v) else {
+            unreachable!("only emitted values are copied")
+        };
+        let copy = self.func.dfg.clone_inst(inst);
+        self.func.layout.insert_inst(copy, before);
+        self.func.dfg.first_result(copy)
+    }
+
+    fn set_operands(&mut self, inst: Inst, args: &[Value]) {
+        self.func
+            .dfg
+            .overwrite_inst_values(inst, args.iter().copied());
+    }
+}
+
+struct Elaborator<'a, E> {
+    cx: &'a Elaboration<'a>,
+    choice: &'a Choice,
+    emit: E,
     scoped: ScopedMap,
     loop_stack: Vec<LoopEntry>,
-    remat_copies: HashMap<(Block, ClassId), Value>,
+    remat_copies: FnvHashMap<(Block, ClassId), Value>,
     /// For each class, the value of its *original* placement: the first one
     /// whose operands needed no remat copy. Only that value is
     /// rematerialised (see [`Elaborator::maybe_remat`]).
-    original: HashMap<ClassId, Value>,
+    original: Vec<Option<Value>>,
     /// Skeleton results defined so far on the current dominator path.
-    defined: HashSet<Value>,
+    defined: FixedBitSet,
     /// Local classes computed in the current block since its start or its
-    /// last call.
-    local: HashMap<ClassId, Placed>,
-    /// Every instruction elaboration emitted, with the class it computes.
-    trace: Vec<(Inst, ClassId)>,
+    /// last call, and the list of those set (to clear them).
+    local: Vec<Option<Placed>>,
+    local_set: Vec<ClassId>,
     /// Sethi–Ullman register need of each chosen class, when the choice
     /// asks for that operand order.
     need: Option<Vec<u32>>,
-}
-
-/// Elaborate `choice`, and also report which class each emitted
-/// instruction computes (the `pressure` extractor costs placements with it).
-pub fn elaborate_traced(
-    imported: &Imported,
-    graph: &ExtractionGraph,
-    choice: &Choice,
-) -> Result<Elaborated, ElabError> {
-    let mut func = imported.skeleton.clone();
-    // The e-graph's pool is the function's plus the `vconst`/`f128const`
-    // entries rules and folding added; chosen nodes name them by handle.
-    func.dfg.constants = imported.egraph.analysis.constants.0.clone();
-    let cfg = ControlFlowGraph::with_function(&func);
-    let domtree = DominatorTree::with_function(&func, &cfg);
-    let mut loops = LoopAnalysis::new();
-    loops.compute(&func, &cfg, &domtree);
-    let mut e = Elaborator {
-        imported,
-        graph,
-        choice,
-        func,
-        domtree,
-        loops,
-        scoped: ScopedMap::new(),
-        loop_stack: Vec::new(),
-        remat_copies: HashMap::new(),
-        original: HashMap::new(),
-        defined: HashSet::new(),
-        local: HashMap::new(),
-        trace: Vec::new(),
-        need: (choice.operand_order() == OperandOrder::SethiUllman)
-            .then(|| register_need(graph, choice)),
-    };
-    e.run()?;
-    Ok(Elaborated {
-        func: e.func,
-        trace: e.trace,
-    })
-}
-
-/// An elaborated function and where its pure instructions came from.
-pub struct Elaborated {
-    /// The complete function.
-    pub func: Function,
-    /// Every pure instruction elaboration emitted (remat copies included),
-    /// with the class it computes, in emission order.
-    pub trace: Vec<(Inst, ClassId)>,
+    /// Work stacks of [`Elaborator::elaborate_class`] and the operand
+    /// buffer of [`Elaborator::place`], kept to reuse their allocations.
+    tasks: Vec<Task>,
+    results: Vec<Placed>,
+    operands: Vec<Value>,
 }
 
 /// Elaborate `choice` over `imported`'s skeleton into a complete function.
@@ -191,20 +348,24 @@ pub fn elaborate(
     graph: &ExtractionGraph,
     choice: &Choice,
 ) -> Result<Function, ElabError> {
-    elaborate_traced(imported, graph, choice).map(|e| e.func)
+    Elaboration::new(imported, graph).function(choice)
 }
 
-impl Elaborator<'_> {
+impl<E: Emit> Elaborator<'_, E> {
+    /// Forget the local classes computed so far (at a block's start and
+    /// after a call).
+    fn clear_local(&mut self) {
+        for c in self.local_set.drain(..) {
+            self.local[c.index()] = None;
+        }
+    }
+
     fn class_of_value(&self, v: Value) -> ClassId {
-        let v = self.func.dfg.resolve_aliases(v);
-        let id = self.imported.egraph.find(self.imported.value_class[&v]);
-        self.graph
-            .class_of_egg(id)
-            .expect("every skeleton operand is a value class")
+        self.cx.class_of[v].expect("every skeleton operand is a value class")
     }
 
     fn run(&mut self) -> Result<(), ElabError> {
-        let entry = match self.func.layout.entry_block() {
+        let entry = match self.cx.skeleton.layout.entry_block() {
             Some(b) => b,
             None => return Ok(()),
         };
@@ -219,7 +380,7 @@ impl Elaborator<'_> {
                     self.scoped.push();
                     let defined = self.elaborate_block(block, idom)?;
                     stack.push(Step::Leave(defined));
-                    let children: Vec<Block> = self.domtree.children(block).collect();
+                    let children: Vec<Block> = self.cx.domtree.children(block).collect();
                     // Visit children in the dominator tree's order.
                     for &c in children.iter().rev() {
                         stack.push(Step::Enter(c, Some(block)));
@@ -227,7 +388,7 @@ impl Elaborator<'_> {
                 }
                 Step::Leave(defined) => {
                     for v in defined {
-                        self.defined.remove(&v);
+                        self.defined.set(v.index(), false);
                     }
                     self.scoped.pop();
                 }
@@ -238,13 +399,13 @@ impl Elaborator<'_> {
 
     fn start_block(&mut self, block: Block, idom: Option<Block>) {
         while let Some(top) = self.loop_stack.last() {
-            if self.loops.is_in_loop(block, top.lp) {
+            if self.cx.loops.is_in_loop(block, top.lp) {
                 break;
             }
             self.loop_stack.pop();
         }
         if let Some(idom) = idom {
-            if let Some(lp) = self.loops.is_loop_header(block) {
+            if let Some(lp) = self.cx.loops.is_loop_header(block) {
                 self.loop_stack.push(LoopEntry {
                     lp,
                     hoist_block: idom,
@@ -263,40 +424,38 @@ impl Elaborator<'_> {
         idom: Option<Block>,
     ) -> Result<Vec<Value>, ElabError> {
         self.start_block(block, idom);
-        self.local.clear();
+        self.clear_local();
         let mut defined = Vec::new();
-        let mut next = self.func.layout.first_inst(block);
+        let skeleton = &self.cx.skeleton;
         let mut first_branch = None;
-        while let Some(inst) = next {
-            if self.func.dfg.insts[inst].opcode().is_branch() && first_branch.is_none() {
+        let mut new_args: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
+        for inst in skeleton.layout.block_insts(block) {
+            let opcode = skeleton.dfg.insts[inst].opcode();
+            if opcode.is_branch() && first_branch.is_none() {
                 first_branch = Some(inst);
             }
             let before = first_branch.unwrap_or(inst);
-            let args: Vec<Value> = self.func.dfg.inst_values(inst).collect();
-            let mut new_args = Vec::with_capacity(args.len());
-            for arg in args {
+            new_args.clear();
+            for arg in skeleton.dfg.inst_values(inst) {
                 let class = self.class_of_value(arg);
                 let mut placed = self.elaborate_class(class, before)?;
                 self.maybe_remat(&mut placed, class, block, inst);
                 new_args.push(placed.value);
             }
-            self.func
-                .dfg
-                .overwrite_inst_values(inst, new_args.into_iter());
-            if self.func.dfg.insts[inst].opcode().is_call() {
+            self.emit.set_operands(inst, &new_args);
+            if opcode.is_call() {
                 // Every caller-saved register dies here: a local class used
                 // after the call is recomputed rather than kept across it.
-                self.local.clear();
+                self.clear_local();
             }
             let depth = self.scoped.depth();
-            for &r in self.func.dfg.inst_results(inst) {
-                self.defined.insert(r);
+            for &r in skeleton.dfg.inst_results(inst) {
+                self.defined.insert(r.index());
                 defined.push(r);
                 let class = self.class_of_value(r);
                 self.scoped
                     .insert_if_absent_at(class, Placed { block, value: r }, depth);
             }
-            next = self.func.layout.next_inst(inst);
         }
         Ok(defined)
     }
@@ -308,14 +467,15 @@ impl Elaborator<'_> {
             Some(n) => n,
             None => return false,
         };
-        match self.graph.info(n).kind {
+        match self.cx.graph.info(n).kind {
             NodeKind::Inst(op) => match op {
                 Opcode::Iconst | Opcode::F32const | Opcode::F64const | Opcode::Bnot => true,
                 Opcode::Iadd | Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor => self
+                    .cx
                     .graph
                     .children(n)
                     .iter()
-                    .any(|&k| self.graph.class_const(k).is_some()),
+                    .any(|&k| self.cx.graph.class_const(k).is_some()),
                 _ => false,
             },
             _ => false,
@@ -341,21 +501,14 @@ impl Elaborator<'_> {
         if placed.block == block
             || !self.is_remat(class)
             || self.choice.placement(class) == Placement::Local
-            || self.original.get(&class) != Some(&placed.value)
+            || self.original[class.index()] != Some(placed.value)
         {
             return false;
         }
         let value = match self.remat_copies.get(&(block, class)) {
             Some(&v) => v,
             None => {
-                let inst = match self.func.dfg.value_def(placed.value) {
-                    ValueDef::Result(inst, _) => inst,
-                    _ => return false,
-                };
-                let copy = self.func.dfg.clone_inst(inst);
-                self.func.layout.insert_inst(copy, before);
-                self.trace.push((copy, class));
-                let v = self.func.dfg.first_result(copy);
+                let v = self.emit.copy(placed.value, class, before);
                 self.remat_copies.insert((block, class), v);
                 v
             }
@@ -366,25 +519,42 @@ impl Elaborator<'_> {
 
     /// Make `class` available before `before`, computing what is missing.
     fn elaborate_class(&mut self, class: ClassId, before: Inst) -> Result<Placed, ElabError> {
-        let mut tasks = vec![Task::Start(class)];
-        let mut results: Vec<Placed> = Vec::new();
+        // The stacks are fields only to keep their allocations from one call
+        // to the next; each call starts and ends with them empty.
+        let mut tasks = std::mem::take(&mut self.tasks);
+        let mut results = std::mem::take(&mut self.results);
+        tasks.clear();
+        results.clear();
+        tasks.push(Task::Start(class));
+        let outcome = self.run_tasks(&mut tasks, &mut results, before);
+        self.tasks = tasks;
+        self.results = results;
+        outcome
+    }
+
+    fn run_tasks(
+        &mut self,
+        tasks: &mut Vec<Task>,
+        results: &mut Vec<Placed>,
+        before: Inst,
+    ) -> Result<Placed, ElabError> {
         while let Some(task) = tasks.pop() {
             match task {
                 Task::Start(c) => {
                     let known = match self.choice.placement(c) {
                         Placement::Cranelift => self.scoped.get(c),
-                        Placement::Local => self.local.get(&c).copied(),
+                        Placement::Local => self.local[c.index()],
                     };
                     if let Some(p) = known {
                         results.push(p);
                         continue;
                     }
                     let n = self.choice.get(c).ok_or(ElabError::Unchosen(c))?;
-                    if let Op::Value(v) = self.graph.egg_node[n.index()].op {
+                    if let Op::Value(v) = self.cx.graph.egg_node[n.index()].op {
                         results.push(self.live(v, before)?);
                         continue;
                     }
-                    let kids = self.graph.children(n);
+                    let kids = self.cx.graph.children(n);
                     match &self.need {
                         None => {
                             tasks.push(Task::Finish(c, kids.len(), None));
@@ -410,15 +580,14 @@ impl Elaborator<'_> {
                 }
                 Task::Finish(c, nargs, order) => {
                     let at = results.len() - nargs;
-                    let mut args: Vec<Placed> = results.drain(at..).collect();
                     if let Some(order) = order {
-                        let mut by_operand = args.clone();
+                        let computed: Vec<Placed> = results[at..].to_vec();
                         for (j, &i) in order.iter().enumerate() {
-                            by_operand[i] = args[j];
+                            results[at + i] = computed[j];
                         }
-                        args = by_operand;
                     }
-                    let placed = self.place(c, args, before);
+                    let placed = self.place(c, &mut results[at..], before);
+                    results.truncate(at);
                     results.push(placed);
                 }
             }
@@ -429,14 +598,14 @@ impl Elaborator<'_> {
     /// A live (skeleton or parameter) value chosen for a class: it must
     /// already be available here.
     fn live(&self, v: Value, before: Inst) -> Result<Placed, ElabError> {
-        let here = self.func.layout.inst_block(before).expect("placed");
-        match self.func.dfg.value_def(v) {
-            ValueDef::Param(b, _) if self.domtree.block_dominates(b, here) => {
+        let skeleton = &self.cx.skeleton;
+        let here = skeleton.layout.inst_block(before).expect("placed");
+        match skeleton.dfg.value_def(v) {
+            ValueDef::Param(b, _) if self.cx.domtree.block_dominates(b, here) => {
                 Ok(Placed { block: b, value: v })
             }
-            ValueDef::Result(inst, _) if self.defined.contains(&v) => Ok(Placed {
-                block: self
-                    .func
+            ValueDef::Result(inst, _) if self.defined.contains(v.index()) => Ok(Placed {
+                block: skeleton
                     .layout
                     .inst_block(inst)
                     .expect("defined results are placed"),
@@ -447,7 +616,7 @@ impl Elaborator<'_> {
     }
 
     /// Emit the chosen node of `c` with elaborated operands `args`.
-    fn place(&mut self, c: ClassId, mut args: Vec<Placed>, before: Inst) -> Placed {
+    fn place(&mut self, c: ClassId, args: &mut [Placed], before: Inst) -> Placed {
         // Hoist level: the outermost loop in which some operand is defined.
         // With no operands, hoist one level (Cranelift's rule for constants).
         let hoist_level = args
@@ -455,7 +624,7 @@ impl Elaborator<'_> {
             .map(|a| {
                 self.loop_stack
                     .iter()
-                    .position(|l| !self.loops.is_in_loop(a.block, l.lp))
+                    .position(|l| !self.cx.loops.is_in_loop(a.block, l.lp))
                     .unwrap_or(self.loop_stack.len())
             })
             .max()
@@ -466,52 +635,35 @@ impl Elaborator<'_> {
         } else {
             hoist_level
         };
+        let skeleton = &self.cx.skeleton;
         let (depth, before, block) = if hoist_level == self.loop_stack.len() {
-            let b = self.func.layout.inst_block(before).expect("placed");
+            let b = skeleton.layout.inst_block(before).expect("placed");
             (self.scoped.depth(), before, b)
         } else {
             let l = &self.loop_stack[hoist_level];
-            let last = self
-                .func
+            let last = skeleton
                 .layout
                 .last_inst(l.hoist_block)
                 .expect("terminator");
             (l.scope_depth, last, l.hoist_block)
         };
+        let n = self.choice.get(c).expect("placed classes are chosen");
         let mut remat_arg = false;
-        for (a, &k) in args
-            .iter_mut()
-            .zip(self.graph.children(self.choice.get(c).unwrap()))
-        {
+        for (a, &k) in args.iter_mut().zip(self.cx.graph.children(n)) {
             remat_arg |= self.maybe_remat(a, k, block, before);
         }
-        let n = self.choice.get(c).unwrap();
-        let node = &self.graph.egg_node[n.index()];
-        let egraph = &self.imported.egraph;
-        let attr = |i: usize| egraph[node.children[i]].data.kind;
-        let ctrl = match attr(0) {
-            ClassKind::Type(t) => t,
-            k => unreachable!("type attribute expected, found {k:?}"),
-        };
-        let data = match node.op {
-            Op::Inst(op) => template(op, node.num_attributes(), attr),
-            Op::Opaque(_, t) => *egraph.analysis.templates.get(t),
-            _ => unreachable!("live values are not placed"),
-        };
-        let inst = self.func.dfg.make_inst(data);
-        self.func
-            .dfg
-            .overwrite_inst_values(inst, args.iter().map(|a| a.value));
-        self.func.dfg.make_inst_results(inst, ctrl);
-        self.func.layout.insert_inst(inst, before);
-        self.trace.push((inst, c));
-        let value = self.func.dfg.first_result(inst);
+        let mut operands = std::mem::take(&mut self.operands);
+        operands.clear();
+        operands.extend(args.iter().map(|a| a.value));
+        let value = self.emit.emit(c, n, &operands, before);
+        self.operands = operands;
         let placed = Placed { block, value };
         if !remat_arg {
-            self.original.entry(c).or_insert(value);
+            self.original[c.index()].get_or_insert(value);
         }
         if local {
-            self.local.insert(c, placed);
+            self.local[c.index()] = Some(placed);
+            self.local_set.push(c);
         } else {
             self.scoped.insert_if_absent_at(c, placed, depth);
         }

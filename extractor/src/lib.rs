@@ -53,5 +53,6 @@ pub mod pipeline;
 pub mod predict;
 pub mod report;
 pub mod rules;
+pub mod schedule;
 pub mod skeleton;
 pub mod validate;

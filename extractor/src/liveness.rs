@@ -8,11 +8,14 @@
 //! decides live ranges (see `elaborate.rs`: a value is computed at its first
 //! use and reused by every dominated use, possibly far away).
 //!
-//! The analysis is classic SSA liveness: a backward dataflow over blocks to
-//! a fixpoint (live-in = uses ∪ (live-out − defs); live-out = the union of
-//! the successors' live-ins, block parameters excluded, branch arguments
-//! counted as uses at the branch), then one backward walk per block that
-//! counts the live set after every instruction.
+//! The analysis is SSA liveness in two linear steps. First the live-out set
+//! of every block, by walking each upward-exposed use back through the
+//! predecessors to its definition (block parameters are defined at the top
+//! of their block; branch arguments are uses at the branch). Then one
+//! backward walk per block that counts the live set after every
+//! instruction. Both are linear in the function plus the total length of
+//! its live ranges; the earlier dense-bitset fixpoint was quadratic and
+//! took longer than elaboration itself on the wasm corpus.
 //!
 //! Two kinds of excess predict spills:
 //!
@@ -23,9 +26,10 @@
 //!   of its class is spilled before it and reloaded after it. On x86-64
 //!   System V no float register is callee-saved at all.
 
+use crate::schedule::Schedule;
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
-use cranelift_codegen::ir::{Block, Function, Inst, Type, Value};
+use cranelift_codegen::ir::{Block, Function, Type, Value};
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 use fixedbitset::FixedBitSet;
 use regpress_cost_model::{block_frequency, RegClass, RegisterFile, Target};
@@ -53,17 +57,20 @@ pub struct Regs {
 }
 
 impl Regs {
-    fn add(&mut self, ty: Type) {
-        match reg_class(ty) {
-            (RegClass::Int, n) => self.int += n,
-            (RegClass::Float, n) => self.float += n,
+    /// Add `n` registers of class `class` (0 integer, 1 float).
+    fn add_regs(&mut self, (class, n): (usize, u32)) {
+        if class == 0 {
+            self.int += n;
+        } else {
+            self.float += n;
         }
     }
 
-    fn sub(&mut self, ty: Type) {
-        match reg_class(ty) {
-            (RegClass::Int, n) => self.int -= n,
-            (RegClass::Float, n) => self.float -= n,
+    fn sub_regs(&mut self, (class, n): (usize, u32)) {
+        if class == 0 {
+            self.int -= n;
+        } else {
+            self.float -= n;
         }
     }
 
@@ -98,8 +105,9 @@ pub struct BlockPressure {
     pub loop_depth: u32,
     /// Most registers live at once, per class, anywhere in the block.
     pub max_live: Regs,
-    /// For each call in the block: the registers live across it.
-    pub across_calls: Vec<(Inst, Regs)>,
+    /// For each call in the block (by its index in the schedule): the
+    /// registers live across it.
+    pub across_calls: Vec<(u32, Regs)>,
     /// Expected reloads per class: at each instruction where more values
     /// are live than there are registers, each operand is in memory with
     /// probability `excess / live`.
@@ -124,70 +132,76 @@ pub struct Pressure {
     pub hotness: Vec<f64>,
 }
 
+/// The control flow liveness needs, in flat arrays: each block's
+/// predecessors and loop depth. Elaboration adds no blocks, so one `Flow`
+/// serves every elaboration of a skeleton.
+pub struct Flow {
+    pred_start: Vec<u32>,
+    preds: Vec<Block>,
+    depth: Vec<u32>,
+}
+
+impl Flow {
+    /// Summarise `func`'s control flow; `cfg` and `loops` must describe it.
+    pub fn new(func: &Function, cfg: &ControlFlowGraph, loops: &LoopAnalysis) -> Flow {
+        let nb = func.dfg.num_blocks();
+        let mut flow = Flow {
+            pred_start: Vec::with_capacity(nb + 1),
+            preds: Vec::new(),
+            depth: vec![0; nb],
+        };
+        for i in 0..nb {
+            let b = Block::new(i);
+            flow.pred_start.push(flow.preds.len() as u32);
+            if func.layout.is_block_inserted(b) {
+                flow.preds.extend(cfg.pred_iter(b).map(|p| p.block));
+                flow.depth[i] = loops.loop_level(b).level() as u32;
+            }
+        }
+        flow.pred_start.push(flow.preds.len() as u32);
+        flow
+    }
+
+    /// The loop depth of block `b` (0 outside loops).
+    pub fn depth(&self, b: Block) -> u32 {
+        self.depth[b.index()]
+    }
+
+    fn preds(&self, b: Block) -> &[Block] {
+        let (s, e) = (self.pred_start[b.index()], self.pred_start[b.index() + 1]);
+        &self.preds[s as usize..e as usize]
+    }
+}
+
 impl Pressure {
     /// Analyse `func` for `target`. `cfg` and `loops` must describe it.
+    ///
+    /// Linear in the size of the function plus the total length of its
+    /// live ranges (counted in blocks): live-out sets come from walking
+    /// each upward-exposed use back to its definition, and the per-value
+    /// charges from running sums (see [`Charges`]), not from visiting every
+    /// live value at every point of excess.
     pub fn analyze(
         func: &Function,
         cfg: &ControlFlowGraph,
         loops: &LoopAnalysis,
         target: Target,
     ) -> Pressure {
+        Self::analyze_schedule(
+            &Schedule::of_function(func),
+            &Flow::new(func, cfg, loops),
+            target,
+        )
+    }
+
+    /// [`Pressure::analyze`] of a [`Schedule`] with the control flow
+    /// already summarised: the `pressure` extractor analyses several
+    /// elaborations of one skeleton, which all share its blocks.
+    pub fn analyze_schedule(s: &Schedule, flow: &Flow, target: Target) -> Pressure {
         let regs = target.registers();
         let saved = callee_saved(target);
-        let nv = func.dfg.num_values();
-        let nb = func.dfg.num_blocks();
-        let mut uses = vec![FixedBitSet::with_capacity(nv); nb];
-        let mut defs = vec![FixedBitSet::with_capacity(nv); nb];
-        for b in func.layout.blocks() {
-            let (u, d) = (&mut uses[b.index()], &mut defs[b.index()]);
-            for &p in func.dfg.block_params(b) {
-                d.insert(p.index());
-            }
-            for inst in func.layout.block_insts(b) {
-                for v in func.dfg.inst_values(inst) {
-                    let v = func.dfg.resolve_aliases(v);
-                    if !d.contains(v.index()) {
-                        u.insert(v.index());
-                    }
-                }
-                for &r in func.dfg.inst_results(inst) {
-                    d.insert(r.index());
-                }
-            }
-        }
-        // Post-order over the CFG makes the backward problem converge in a
-        // few sweeps (one more than the loop nesting depth).
-        let order: Vec<Block> = post_order(func, cfg);
-        let mut live_in = vec![FixedBitSet::with_capacity(nv); nb];
-        let mut live_out = vec![FixedBitSet::with_capacity(nv); nb];
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for &b in &order {
-                let mut out = FixedBitSet::with_capacity(nv);
-                for s in cfg.succ_iter(b) {
-                    out.union_with(&live_in[s.index()]);
-                    for &p in func.dfg.block_params(s) {
-                        out.set(p.index(), false);
-                    }
-                }
-                let mut inn = out.clone();
-                inn.difference_with(&defs[b.index()]);
-                inn.union_with(&uses[b.index()]);
-                if inn != live_in[b.index()] {
-                    live_in[b.index()] = inn;
-                    changed = true;
-                }
-                live_out[b.index()] = out;
-            }
-        }
-        let mut blocks = Vec::new();
-        let mut hot = FixedBitSet::with_capacity(nv);
-        let mut hotness = vec![0.0f64; nv];
-        let class_index = |ty: Type| match reg_class(ty).0 {
-            RegClass::Int => 0,
-            RegClass::Float => 1,
-        };
+        let nv = s.num_values();
+        let live_out = live_out_sets(s, flow);
         let per = |class: RegClass| {
             (
                 target.spill_cost(class).scalar() as f64,
@@ -195,86 +209,81 @@ impl Pressure {
             )
         };
         let costs = [per(RegClass::Int), per(RegClass::Float)];
-        // Charge every live value of a class its share of an excess.
-        let mut charge = |live: &FixedBitSet, excess: Regs, now: Regs, weight: [f64; 2]| {
-            for v in live.ones() {
-                let i = class_index(func.dfg.value_type(Value::from_u32(v as u32)));
-                let class = [RegClass::Int, RegClass::Float][i];
-                let (e, l) = (excess.get(class) as f64, now.get(class) as f64);
-                if e > 0.0 {
-                    hotness[v] += weight[i] * e / l;
-                }
-            }
-        };
-        for b in func.layout.blocks() {
-            let freq = block_frequency(loops.loop_level(b).level() as u32) as f64;
-            let mut live = live_out[b.index()].clone();
+        let mut blocks = Vec::new();
+        let mut charges = Charges::new(nv);
+        let mut live = LiveSet::new(nv);
+        for sb in s.blocks() {
+            let b = sb.block;
+            let depth = flow.depth[b.index()];
+            let freq = block_frequency(depth) as f64;
             let mut now = Regs::default();
-            for v in live.ones() {
-                now.add(func.dfg.value_type(Value::from_u32(v as u32)));
+            for &v in live_out.of(b) {
+                let v = Value::from_u32(v);
+                live.insert(v);
+                let r = s.regs(v);
+                now.add_regs(r);
+                charges.open(v, r.0);
             }
             let mut bp = BlockPressure {
-                loop_depth: loops.loop_level(b).level() as u32,
+                loop_depth: depth,
                 max_live: now,
                 across_calls: Vec::new(),
                 reloads: [0.0; 2],
                 spills: [0.0; 2],
             };
             let mut later_excess = now.excess(regs);
-            for inst in func.layout.block_insts(b).rev() {
-                for &r in func.dfg.inst_results(inst) {
-                    if live.contains(r.index()) {
-                        live.set(r.index(), false);
-                        now.sub(func.dfg.value_type(r));
+            for i in sb.insts.clone().rev() {
+                // Walking backwards, a result's live range starts here.
+                for &r in s.defs(i) {
+                    if live.remove(r) {
+                        let regs = s.regs(r);
+                        now.sub_regs(regs);
+                        charges.close(r, regs.0);
                     }
                 }
-                if func.dfg.insts[inst].opcode().is_call() {
-                    bp.across_calls.push((inst, now));
-                    if now.excess(saved) != Regs::default() {
-                        hot.union_with(&live);
-                        let w = [
-                            freq * (costs[0].0 + costs[0].1),
-                            freq * (costs[1].0 + costs[1].1),
-                        ];
-                        charge(&live, now.excess(saved), now, w);
+                if s.is_call(i) {
+                    bp.across_calls.push((i, now));
+                    let excess = now.excess(saved);
+                    if excess != Regs::default() {
+                        charges.point(excess, now, |i| freq * (costs[i].0 + costs[i].1));
                     }
                 }
-                for v in func.dfg.inst_values(inst) {
-                    let v = func.dfg.resolve_aliases(v);
-                    if !live.contains(v.index()) {
-                        live.insert(v.index());
-                        now.add(func.dfg.value_type(v));
+                for &v in s.uses(i) {
+                    if live.insert(v) {
+                        let r = s.regs(v);
+                        now.add_regs(r);
+                        charges.open(v, r.0);
                     }
                 }
                 bp.max_live = bp.max_live.max(now);
                 let excess = now.excess(regs);
                 if excess != Regs::default() {
-                    hot.union_with(&live);
-                    charge(&live, excess, now, [freq * costs[0].1, freq * costs[1].1]);
-                    for (i, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
+                    charges.point(excess, now, |i| freq * costs[i].1);
+                    for (k, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
                         let (e, l) = (excess.get(class) as f64, now.get(class) as f64);
                         if e > 0.0 {
-                            let uses = func
-                                .dfg
-                                .inst_values(inst)
-                                .filter(|&v| reg_class(func.dfg.value_type(v)).0 == class)
-                                .count() as f64;
-                            bp.reloads[i] += uses * e / l;
+                            let uses =
+                                s.uses(i).iter().filter(|&&v| s.regs(v).0 == k).count() as f64;
+                            bp.reloads[k] += uses * e / l;
                         }
                     }
                 }
-                for (i, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
-                    bp.spills[i] +=
+                for (k, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
+                    bp.spills[k] +=
                         later_excess.get(class).saturating_sub(excess.get(class)) as f64;
                 }
                 later_excess = excess;
+            }
+            // What is still live at the top of the block is live-in.
+            for v in live.drain() {
+                charges.close(v, s.regs(v).0);
             }
             blocks.push((b, bp));
         }
         Pressure {
             blocks,
-            hot,
-            hotness,
+            hot: charges.hot,
+            hotness: charges.hotness,
         }
     }
 
@@ -314,29 +323,215 @@ pub fn callee_saved(target: Target) -> RegisterFile {
     }
 }
 
-/// Blocks reachable from the entry, in CFG post-order.
-fn post_order(func: &Function, cfg: &ControlFlowGraph) -> Vec<Block> {
-    let Some(entry) = func.layout.entry_block() else {
-        return Vec::new();
-    };
-    let mut seen = FixedBitSet::with_capacity(func.dfg.num_blocks());
-    let mut order = Vec::new();
-    let mut stack: Vec<(Block, bool)> = vec![(entry, false)];
-    while let Some((b, done)) = stack.pop() {
-        if done {
-            order.push(b);
-            continue;
+/// Per-value charges of the points of excess a value is live across.
+///
+/// At a point of excess `e` among `l` live registers of a class, every
+/// live value of that class is charged `weight * e / l` and marked hot.
+/// Visiting every live value at every such point is quadratic on the large
+/// straight-line blocks of the corpus, so instead the charges of a class
+/// are a running sum, and a value takes the difference of that sum between
+/// the ends of each of its live intervals (the backward walk opens an
+/// interval at a value's last use and closes it at its definition or the
+/// top of the block).
+struct Charges {
+    /// Running sum of the per-value charge of each class.
+    sum: [f64; 2],
+    /// Number of points of excess so far.
+    points: u64,
+    /// For each value with an open interval: `sum` and `points` when it
+    /// was opened.
+    opened: Vec<(f64, u64)>,
+    hot: FixedBitSet,
+    hotness: Vec<f64>,
+}
+
+impl Charges {
+    fn new(nv: usize) -> Self {
+        Charges {
+            sum: [0.0; 2],
+            points: 0,
+            opened: vec![(0.0, 0); nv],
+            hot: FixedBitSet::with_capacity(nv),
+            hotness: vec![0.0; nv],
         }
-        if seen.contains(b.index()) {
-            continue;
+    }
+
+    fn open(&mut self, v: Value, class: usize) {
+        self.opened[v.index()] = (self.sum[class], self.points);
+    }
+
+    fn close(&mut self, v: Value, class: usize) {
+        let (sum, points) = self.opened[v.index()];
+        self.hotness[v.index()] += self.sum[class] - sum;
+        if self.points > points {
+            self.hot.insert(v.index());
         }
-        seen.insert(b.index());
-        stack.push((b, true));
-        for s in cfg.succ_iter(b) {
-            if !seen.contains(s.index()) {
-                stack.push((s, false));
+    }
+
+    /// A point of `excess` among `now` live registers: every value live
+    /// here (of any class) is hot, and each value of class `i` is charged
+    /// `weight(i) * e / l` of its class.
+    fn point(&mut self, excess: Regs, now: Regs, weight: impl Fn(usize) -> f64) {
+        self.points += 1;
+        for (i, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
+            let (e, l) = (excess.get(class) as f64, now.get(class) as f64);
+            if e > 0.0 {
+                self.sum[i] += weight(i) * e / l;
             }
         }
     }
-    order
+}
+
+/// A set of values with constant-time insertion, removal and clearing
+/// (a sparse set: dense members, and each member's position).
+struct LiveSet {
+    members: Vec<Value>,
+    position: Vec<u32>,
+}
+
+impl LiveSet {
+    const ABSENT: u32 = u32::MAX;
+
+    fn new(nv: usize) -> Self {
+        LiveSet {
+            members: Vec::new(),
+            position: vec![Self::ABSENT; nv],
+        }
+    }
+
+    /// Insert `v`; says whether it was absent.
+    fn insert(&mut self, v: Value) -> bool {
+        if self.position[v.index()] != Self::ABSENT {
+            return false;
+        }
+        self.position[v.index()] = self.members.len() as u32;
+        self.members.push(v);
+        true
+    }
+
+    /// Remove `v`; says whether it was present.
+    fn remove(&mut self, v: Value) -> bool {
+        let at = self.position[v.index()];
+        if at == Self::ABSENT {
+            return false;
+        }
+        self.position[v.index()] = Self::ABSENT;
+        let last = self.members.pop().expect("a present member");
+        if last != v {
+            self.members[at as usize] = last;
+            self.position[last.index()] = at;
+        }
+        true
+    }
+
+    /// Empty the set, yielding its members.
+    fn drain(&mut self) -> impl Iterator<Item = Value> + '_ {
+        for v in &self.members {
+            self.position[v.index()] = Self::ABSENT;
+        }
+        self.members.drain(..)
+    }
+}
+
+/// The values live out of each block (indexed by block), found by walking
+/// each upward-exposed use back through the predecessors until its
+/// definition: linear in the total length of the live ranges, where a
+/// dataflow fixpoint over dense sets would be quadratic in the function's
+/// size. A block's parameters are defined at its top, so they are never
+/// live into it; the branch arguments that feed them are uses in the
+/// predecessor.
+/// End of a chain.
+const NIL: u32 = u32::MAX;
+
+fn live_out_sets(s: &Schedule, flow: &Flow) -> LiveOut {
+    let nb = flow.depth.len();
+    let nv = s.num_values();
+    // Where each value is defined, and its upward-exposed uses, chained per
+    // value (`first[v]`, then `next`) so that each value's walk runs once
+    // with all its uses, without sorting them.
+    let mut def_block: Vec<u32> = vec![u32::MAX; nv];
+    let mut first: Vec<u32> = vec![NIL; nv];
+    let mut exposed: Vec<(Block, u32)> = Vec::with_capacity(s.num_uses());
+    for sb in s.blocks() {
+        let bi = sb.block.as_u32();
+        for &p in s.params(sb) {
+            def_block[p.index()] = bi;
+        }
+        for i in sb.insts.clone() {
+            for &v in s.uses(i) {
+                if def_block[v.index()] != bi {
+                    exposed.push((sb.block, first[v.index()]));
+                    first[v.index()] = exposed.len() as u32 - 1;
+                }
+            }
+            for &r in s.defs(i) {
+                def_block[r.index()] = bi;
+            }
+        }
+    }
+    // (block, value) pairs, bucketed by block at the end.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    // `in_stamp[b] == v + 1`: v is already known live into b (and so out of
+    // its predecessors); `out_stamp` likewise for live-out.
+    let mut in_stamp = vec![0u32; nb];
+    let mut out_stamp = vec![0u32; nb];
+    let mut work: Vec<Block> = Vec::new();
+    for v in 0..nv as u32 {
+        let stamp = v + 1;
+        let def = def_block[v as usize];
+        let mut at = first[v as usize];
+        while at != NIL {
+            let (b, next) = exposed[at as usize];
+            at = next;
+            if in_stamp[b.index()] == stamp {
+                continue;
+            }
+            in_stamp[b.index()] = stamp;
+            work.push(b);
+            while let Some(b) = work.pop() {
+                for &p in flow.preds(b) {
+                    if out_stamp[p.index()] != stamp {
+                        out_stamp[p.index()] = stamp;
+                        pairs.push((p.as_u32(), v));
+                    }
+                    if p.as_u32() != def && in_stamp[p.index()] != stamp {
+                        in_stamp[p.index()] = stamp;
+                        work.push(p);
+                    }
+                }
+            }
+        }
+    }
+    LiveOut::bucket(nb, &pairs)
+}
+
+/// The live-out set of every block, in one array (a counting sort of
+/// (block, value) pairs by block), to spare a small vector per block.
+struct LiveOut {
+    start: Vec<u32>,
+    values: Vec<u32>,
+}
+
+impl LiveOut {
+    fn bucket(nb: usize, pairs: &[(u32, u32)]) -> LiveOut {
+        let mut start = vec![0u32; nb + 1];
+        for &(b, _) in pairs {
+            start[b as usize + 1] += 1;
+        }
+        for i in 0..nb {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut values = vec![0u32; pairs.len()];
+        for &(b, v) in pairs {
+            values[fill[b as usize] as usize] = v;
+            fill[b as usize] += 1;
+        }
+        LiveOut { start, values }
+    }
+
+    fn of(&self, b: Block) -> &[u32] {
+        let (s, e) = (self.start[b.index()], self.start[b.index() + 1]);
+        &self.values[s as usize..e as usize]
+    }
 }

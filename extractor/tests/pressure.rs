@@ -231,3 +231,59 @@ fn sethi_ullman_order_keeps_the_meaning() {
         assert!(semantics::same(&a, &b));
     }
 }
+
+/// The schedule elaboration builds for the `pressure` extractor lists the
+/// instructions of the CLIF function the pipeline emits for the same
+/// choice, in the same order, with the same values: so the pressure the
+/// extractor measures is that of the function it returns. Checked on the
+/// kernels (loops, so LICM; calls in the pressure kernels) and on
+/// generated functions, with Cranelift's placement, with every class local
+/// (recomputation after calls) and in Sethi–Ullman order.
+#[test]
+fn schedules_list_the_elaborated_function() {
+    use regpress::elaborate::Elaboration;
+    use regpress::schedule::Schedule;
+    let isa = codegen::build_isa("x86_64", "none").unwrap();
+    let mut functions: Vec<Function> = regpress::corpus::builtin()
+        .into_iter()
+        .flat_map(|f| f.functions)
+        .collect();
+    for seed in 0..40u8 {
+        let bytes: Vec<u8> = (0..512u32)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed.wrapping_mul(97)))
+            .collect();
+        functions.push(regpress::generate::from_bytes(&bytes));
+    }
+    let mut checked = 0;
+    for func in &functions {
+        if pipeline::check_input(func, &*isa, &Settings::default()).is_err() {
+            continue;
+        }
+        let prepared = pipeline::prepare(func, &*isa);
+        let staged = pipeline::stage(&prepared, &RuleSet::DEFAULT.rules(), &Default::default());
+        let costs = NodeCosts::given(&staged.graph);
+        let problem = Problem::foreign(&staged.graph, &costs);
+        let dag = extract::dag::DagExtractor.extract(&problem);
+        let mut local = dag.clone();
+        for c in staged.graph.classes() {
+            if local.get(c).is_some() {
+                local.set_placement(c, Placement::Local);
+            }
+        }
+        let mut su = dag.clone();
+        su.set_operand_order(OperandOrder::SethiUllman);
+        let elaboration = Elaboration::new(&staged.imported, &staged.graph);
+        for choice in [&dag, &local, &su] {
+            let func = elaboration.function(choice).unwrap();
+            let schedule = elaboration.schedule(choice).unwrap();
+            let mut from_clif = Schedule::of_function(&func);
+            // `of_function` knows no classes; compare everything else.
+            let mut built = schedule.clone();
+            built.forget_classes();
+            from_clif.forget_classes();
+            assert_eq!(built, from_clif, "{}", func.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3 * 60, "only {checked} elaborations checked");
+}

@@ -36,18 +36,13 @@
 //! always correct.
 
 use super::dag::DagExtractor;
-use super::{Choice, Extractor, NodeCosts, Placement, Problem};
-use crate::elaborate::elaborate_traced;
+use super::{Choice, Extractor, Placement, Problem, TargetCosts};
+use crate::elaborate::Elaboration;
 use crate::graph::{ClassId, ExtractionGraph, NodeKind};
-use crate::import::Imported;
-use crate::liveness::Pressure;
-use cranelift_codegen::dominator_tree::DominatorTree;
+use crate::liveness::{Flow, Pressure};
 use cranelift_codegen::entity::EntityRef;
-use cranelift_codegen::flowgraph::ControlFlowGraph;
-use cranelift_codegen::ir::Value;
-use cranelift_codegen::loop_analysis::LoopAnalysis;
+use fnv::FnvHashMap;
 use regpress_cost_model::{block_frequency, Target};
-use std::collections::HashMap;
 
 /// See the module documentation.
 pub struct PressureExtractor;
@@ -75,41 +70,56 @@ struct Evaluation {
     /// Expected cycles: instructions plus spills, frequency-weighted.
     objective: f64,
     pressure: Pressure,
-    /// The class each emitted pure value computes, and the frequency of
-    /// the block it is emitted in.
-    class_of: HashMap<Value, (ClassId, f64)>,
+    /// The first value elaboration created (the skeleton's come before).
+    base: usize,
+    /// For each value elaboration created (indexed from `base`): the class
+    /// it computes and the frequency of the block it is computed in.
+    class_of: Vec<(ClassId, f64)>,
+}
+
+impl Evaluation {
+    /// The class and block frequency of a value elaboration created.
+    fn class_of(&self, v: usize) -> Option<(ClassId, f64)> {
+        self.class_of.get(v.checked_sub(self.base)?).copied()
+    }
 }
 
 /// What stays fixed while placements change: the skeleton's control flow.
 /// Elaboration adds no blocks, so the skeleton's CFG and loops are the
-/// elaborated function's.
+/// elaborated function's, and one [`Elaboration`] and [`Flow`] serve every
+/// evaluation.
 struct Context<'a> {
     problem: &'a Problem<'a>,
     /// The target's cost of each node (the objective's instruction part).
-    costs: NodeCosts,
-    imported: &'a Imported,
+    costs: TargetCosts<'a>,
     target: Target,
-    cfg: ControlFlowGraph,
-    loops: LoopAnalysis,
+    elaboration: Elaboration<'a>,
+    flow: Flow,
 }
 
 impl Context<'_> {
     fn evaluate(&self, choice: &Choice) -> Option<Evaluation> {
-        let graph = self.problem.graph;
-        let e = elaborate_traced(self.imported, graph, choice).ok()?;
-        let pressure = Pressure::analyze(&e.func, &self.cfg, &self.loops, self.target);
+        let schedule = self.elaboration.schedule(choice).ok()?;
+        let pressure = Pressure::analyze_schedule(&schedule, &self.flow, self.target);
+        let base = self.elaboration.skeleton().dfg.num_values();
+        let mut class_of = vec![(ClassId(0), 0.0); schedule.num_values() - base];
+        for sb in schedule.blocks() {
+            let freq = block_frequency(self.flow.depth(sb.block)) as f64;
+            for i in sb.insts.clone() {
+                if let (Some(c), &[v]) = (schedule.class(i), schedule.defs(i)) {
+                    class_of[v.index() - base] = (c, freq);
+                }
+            }
+        }
+        // Instruction costs, summed in emission order.
         let mut objective = pressure.spill_cost(self.target);
-        let mut class_of = HashMap::with_capacity(e.trace.len());
-        for &(inst, class) in &e.trace {
-            let block = e.func.layout.inst_block(inst)?;
-            let freq = block_frequency(self.loops.loop_level(block).level() as u32) as f64;
-            let node = choice.get(class)?;
-            objective += freq * self.costs.get(node);
-            class_of.insert(e.func.dfg.first_result(inst), (class, freq));
+        for &(c, freq) in &class_of {
+            objective += freq * self.costs.get(choice.get(c)?);
         }
         Some(Evaluation {
             objective,
             pressure,
+            base,
             class_of,
         })
     }
@@ -121,9 +131,9 @@ impl Context<'_> {
     /// where they are would cost.
     fn candidates(&self, choice: &Choice, eval: &Evaluation) -> Vec<ClassId> {
         let graph = self.problem.graph;
-        let mut gain: HashMap<ClassId, f64> = HashMap::new();
+        let mut gain: FnvHashMap<ClassId, f64> = FnvHashMap::default();
         for v in eval.pressure.hot.ones() {
-            let Some(&(c, freq)) = eval.class_of.get(&Value::new(v)) else {
+            let Some((c, freq)) = eval.class_of(v) else {
                 continue;
             };
             let Some(n) = choice.get(c) else { continue };
@@ -151,7 +161,7 @@ impl Context<'_> {
         let mut changed = false;
         let mut stack: Vec<ClassId> = Vec::new();
         for v in eval.pressure.hot.ones() {
-            let Some(&(c, _)) = eval.class_of.get(&Value::new(v)) else {
+            let Some((c, _)) = eval.class_of(v) else {
                 continue;
             };
             let old = oldest(c)?;
@@ -225,18 +235,14 @@ impl Extractor for PressureExtractor {
         if problem.graph.num_nodes() > NODE_LIMIT {
             return base;
         }
-        let func = &imported.skeleton;
-        let cfg = ControlFlowGraph::with_function(func);
-        let domtree = DominatorTree::with_function(func, &cfg);
-        let mut loops = LoopAnalysis::new();
-        loops.compute(func, &cfg, &domtree);
+        let elaboration = Elaboration::new(imported, problem.graph);
+        let flow = Flow::new(&imported.skeleton, elaboration.cfg(), elaboration.loops());
         let cx = Context {
             problem,
-            costs: NodeCosts::target(imported, problem.graph, target),
-            imported,
+            costs: TargetCosts::new(imported, problem.graph, target),
             target,
-            cfg,
-            loops,
+            elaboration,
+            flow,
         };
         let Some(mut best) = cx.evaluate(&base) else {
             return base;
