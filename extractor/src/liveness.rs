@@ -32,6 +32,7 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{Block, Function, Type, Value};
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 use fixedbitset::FixedBitSet;
+use std::ops::Range;
 use regpress_cost_model::{block_frequency, RegClass, RegisterFile, Target};
 
 /// The register class a value of type `ty` occupies, and how many
@@ -130,6 +131,31 @@ pub struct Pressure {
     /// among `l` live, each live value of that class is the one spilled
     /// with probability `e / l`.
     pub hotness: Vec<f64>,
+    /// Every call with more values live across it than the callee-saved
+    /// registers hold, with those values.
+    pub crossings: Vec<Crossing>,
+    crossing_values: Vec<Value>,
+}
+
+/// A call that clobbers more live values than the callee-saved registers
+/// can keep: `excess` of the values live across it (per class) will be
+/// spilled before it and reloaded after.
+#[derive(Clone, Debug)]
+pub struct Crossing {
+    /// The block the call is in.
+    pub block: Block,
+    /// The call's instruction index in the schedule.
+    pub inst: u32,
+    /// Registers beyond the callee-saved ones, per class.
+    pub excess: Regs,
+    values: Range<u32>,
+}
+
+impl Pressure {
+    /// The values live across a crossing call.
+    pub fn crossing_values(&self, c: &Crossing) -> &[Value] {
+        &self.crossing_values[c.values.start as usize..c.values.end as usize]
+    }
 }
 
 /// The control flow liveness needs, in flat arrays: each block's
@@ -212,6 +238,8 @@ impl Pressure {
         let mut blocks = Vec::new();
         let mut charges = Charges::new(nv);
         let mut live = LiveSet::new(nv);
+        let mut crossings = Vec::new();
+        let mut crossing_values = Vec::new();
         for sb in s.blocks() {
             let b = sb.block;
             let depth = flow.depth[b.index()];
@@ -245,6 +273,14 @@ impl Pressure {
                     bp.across_calls.push((i, now));
                     let excess = now.excess(saved);
                     if excess != Regs::default() {
+                        let start = crossing_values.len() as u32;
+                        crossing_values.extend_from_slice(live.members());
+                        crossings.push(Crossing {
+                            block: b,
+                            inst: i,
+                            excess,
+                            values: start..crossing_values.len() as u32,
+                        });
                         charges.point(excess, now, |i| freq * (costs[i].0 + costs[i].1));
                     }
                 }
@@ -284,6 +320,8 @@ impl Pressure {
             blocks,
             hot: charges.hot,
             hotness: charges.hotness,
+            crossings,
+            crossing_values,
         }
     }
 
@@ -422,6 +460,11 @@ impl LiveSet {
             self.position[last.index()] = at;
         }
         true
+    }
+
+    /// The members, in no particular order.
+    fn members(&self) -> &[Value] {
+        &self.members
     }
 
     /// Empty the set, yielding its members.
