@@ -32,8 +32,8 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{Block, Function, Type, Value};
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 use fixedbitset::FixedBitSet;
-use std::ops::Range;
 use regpress_cost_model::{block_frequency, RegClass, RegisterFile, Target};
+use std::ops::Range;
 
 /// The register class a value of type `ty` occupies, and how many
 /// registers of it. `i128` takes two integer registers; vectors and floats
@@ -126,11 +126,6 @@ pub struct Pressure {
     /// Values live at some point of capacity excess, or across a call beyond
     /// the callee-saved registers: the values whose live ranges make spills.
     pub hot: FixedBitSet,
-    /// For each value (by index), the expected spill cost its live range
-    /// carries, frequency-weighted: at a point with `e` registers of excess
-    /// among `l` live, each live value of that class is the one spilled
-    /// with probability `e / l`.
-    pub hotness: Vec<f64>,
     /// Every call with more values live across it than the callee-saved
     /// registers hold, with those values.
     pub crossings: Vec<Crossing>,
@@ -204,9 +199,9 @@ impl Pressure {
     ///
     /// Linear in the size of the function plus the total length of its
     /// live ranges (counted in blocks): live-out sets come from walking
-    /// each upward-exposed use back to its definition, and the per-value
-    /// charges from running sums (see [`Charges`]), not from visiting every
-    /// live value at every point of excess.
+    /// each upward-exposed use back to its definition, and which values are
+    /// hot from a count of points of excess (see `HotMarks`), not from
+    /// visiting every live value at every such point.
     pub fn analyze(
         func: &Function,
         cfg: &ControlFlowGraph,
@@ -228,29 +223,21 @@ impl Pressure {
         let saved = callee_saved(target);
         let nv = s.num_values();
         let live_out = live_out_sets(s, flow);
-        let per = |class: RegClass| {
-            (
-                target.spill_cost(class).scalar() as f64,
-                target.reload_cost(class).scalar() as f64,
-            )
-        };
-        let costs = [per(RegClass::Int), per(RegClass::Float)];
         let mut blocks = Vec::new();
-        let mut charges = Charges::new(nv);
+        let mut marks = HotMarks::new(nv);
         let mut live = LiveSet::new(nv);
         let mut crossings = Vec::new();
         let mut crossing_values = Vec::new();
         for sb in s.blocks() {
             let b = sb.block;
             let depth = flow.depth[b.index()];
-            let freq = block_frequency(depth) as f64;
             let mut now = Regs::default();
             for &v in live_out.of(b) {
                 let v = Value::from_u32(v);
                 live.insert(v);
                 let r = s.regs(v);
                 now.add_regs(r);
-                charges.open(v, r.0);
+                marks.open(v);
             }
             let mut bp = BlockPressure {
                 loop_depth: depth,
@@ -266,7 +253,7 @@ impl Pressure {
                     if live.remove(r) {
                         let regs = s.regs(r);
                         now.sub_regs(regs);
-                        charges.close(r, regs.0);
+                        marks.close(r);
                     }
                 }
                 if s.is_call(i) {
@@ -281,20 +268,20 @@ impl Pressure {
                             excess,
                             values: start..crossing_values.len() as u32,
                         });
-                        charges.point(excess, now, |i| freq * (costs[i].0 + costs[i].1));
+                        marks.point();
                     }
                 }
                 for &v in s.uses(i) {
                     if live.insert(v) {
                         let r = s.regs(v);
                         now.add_regs(r);
-                        charges.open(v, r.0);
+                        marks.open(v);
                     }
                 }
                 bp.max_live = bp.max_live.max(now);
                 let excess = now.excess(regs);
                 if excess != Regs::default() {
-                    charges.point(excess, now, |i| freq * costs[i].1);
+                    marks.point();
                     for (k, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
                         let (e, l) = (excess.get(class) as f64, now.get(class) as f64);
                         if e > 0.0 {
@@ -312,14 +299,13 @@ impl Pressure {
             }
             // What is still live at the top of the block is live-in.
             for v in live.drain() {
-                charges.close(v, s.regs(v).0);
+                marks.close(v);
             }
             blocks.push((b, bp));
         }
         Pressure {
             blocks,
-            hot: charges.hot,
-            hotness: charges.hotness,
+            hot: marks.hot,
             crossings,
             crossing_values,
         }
@@ -361,62 +347,43 @@ pub fn callee_saved(target: Target) -> RegisterFile {
     }
 }
 
-/// Per-value charges of the points of excess a value is live across.
+/// Which values are live at some point of excess.
 ///
-/// At a point of excess `e` among `l` live registers of a class, every
-/// live value of that class is charged `weight * e / l` and marked hot.
-/// Visiting every live value at every such point is quadratic on the large
-/// straight-line blocks of the corpus, so instead the charges of a class
-/// are a running sum, and a value takes the difference of that sum between
-/// the ends of each of its live intervals (the backward walk opens an
-/// interval at a value's last use and closes it at its definition or the
-/// top of the block).
-struct Charges {
-    /// Running sum of the per-value charge of each class.
-    sum: [f64; 2],
-    /// Number of points of excess so far.
+/// Marking every live value at every such point is quadratic on the large
+/// straight-line blocks of the corpus. Instead, points of excess are
+/// counted, and a value is hot if the count moved between the ends of one
+/// of its live intervals (the backward walk opens an interval at a value's
+/// last use and closes it at its definition or the top of the block).
+struct HotMarks {
+    /// Points of excess so far.
     points: u64,
-    /// For each value with an open interval: `sum` and `points` when it
-    /// was opened.
-    opened: Vec<(f64, u64)>,
+    /// For each value with an open interval: `points` when it was opened.
+    opened: Vec<u64>,
     hot: FixedBitSet,
-    hotness: Vec<f64>,
 }
 
-impl Charges {
+impl HotMarks {
     fn new(nv: usize) -> Self {
-        Charges {
-            sum: [0.0; 2],
+        HotMarks {
             points: 0,
-            opened: vec![(0.0, 0); nv],
+            opened: vec![0; nv],
             hot: FixedBitSet::with_capacity(nv),
-            hotness: vec![0.0; nv],
         }
     }
 
-    fn open(&mut self, v: Value, class: usize) {
-        self.opened[v.index()] = (self.sum[class], self.points);
+    fn open(&mut self, v: Value) {
+        self.opened[v.index()] = self.points;
     }
 
-    fn close(&mut self, v: Value, class: usize) {
-        let (sum, points) = self.opened[v.index()];
-        self.hotness[v.index()] += self.sum[class] - sum;
-        if self.points > points {
+    fn close(&mut self, v: Value) {
+        if self.points > self.opened[v.index()] {
             self.hot.insert(v.index());
         }
     }
 
-    /// A point of `excess` among `now` live registers: every value live
-    /// here (of any class) is hot, and each value of class `i` is charged
-    /// `weight(i) * e / l` of its class.
-    fn point(&mut self, excess: Regs, now: Regs, weight: impl Fn(usize) -> f64) {
+    /// A point of excess: every value live here is hot.
+    fn point(&mut self) {
         self.points += 1;
-        for (i, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
-            let (e, l) = (excess.get(class) as f64, now.get(class) as f64);
-            if e > 0.0 {
-                self.sum[i] += weight(i) * e / l;
-            }
-        }
     }
 }
 

@@ -11,38 +11,40 @@
 //!
 //! So this extractor decides two things:
 //!
-//! 1. **Which node** computes each class: `dag`'s choice (target costs from
-//!    `cost-model`, shared values paid once, ties to the original form),
-//!    except that where values are hot it may go back to the form the
-//!    program had (rewrites such as reassociation keep the cost and move
-//!    the live ranges).
+//! 1. **Which node** computes each class: `dag`'s choice (the problem's
+//!    costs, shared values paid once, ties to the original form), except
+//!    that where values are hot it may go back to the form the program had
+//!    (rewrites such as reassociation keep the cost and move the live
+//!    ranges).
 //! 2. **Where** cheap classes are placed: Cranelift's placement (reuse,
 //!    hoist), or [`Placement::Local`] (recompute in each using block and
 //!    after each call, never hoist).
 //!
 //! The objective is expected cycles, weighted by block frequency
-//! (`10^loop depth`): the cost-model cost of every instruction elaboration
-//! emits, plus the expected spill and reload cost of the resulting register
-//! pressure ([`Pressure::spill_cost`]: capacity excess per block and per
-//! class, and values live across calls beyond the callee-saved registers).
+//! (`4^loop depth`, regalloc2's own weight): the cost-model cost of every
+//! instruction elaboration emits, plus the expected spill and reload cost
+//! of the resulting register pressure ([`Pressure::spill_cost`]: capacity
+//! excess per block and per class, and values live across calls beyond the
+//! callee-saved registers).
 //!
-//! It is measured, not guessed: every move elaborates the decision for
-//! real, runs liveness on the result ([`Pressure`]), and is kept only if the
-//! objective falls. The moves are driven by the *hot* values, those live
-//! where the target runs out of registers or across a call beyond the
-//! callee-saved registers: first their original forms, then making the hot classes local that are cheap to
-//! recompute from operands available anyway. A limit on rounds and on graph
-//! size bounds the time; hitting it leaves `dag`'s placement, which is
-//! always correct.
+//! It is measured, not guessed: every move elaborates the decision (into a
+//! [`Schedule`](crate::schedule::Schedule), the same instructions the
+//! pipeline's CLIF will have), runs liveness on the result ([`Pressure`]),
+//! and is kept only if the objective falls. The moves: first, hot values
+//! (live where the target runs out of registers, or across a call beyond
+//! the callee-saved registers) go back to their original forms; then, at
+//! each call with too many values across it, the cheapest values to
+//! recompute from operands available anyway become local, as many as the
+//! call has too many. A limit on rounds and on graph size bounds the time;
+//! hitting it leaves `dag`'s placement, which is always correct.
 
 use super::dag::DagExtractor;
 use super::{Choice, Extractor, Placement, Problem, TargetCosts};
 use crate::elaborate::Elaboration;
 use crate::graph::{ClassId, ExtractionGraph, NodeKind};
 use crate::liveness::{reg_class, Flow, Pressure};
-use regpress_cost_model::RegClass;
 use cranelift_codegen::entity::EntityRef;
-use fnv::FnvHashMap;
+use regpress_cost_model::RegClass;
 use regpress_cost_model::{block_frequency, Target};
 
 /// See the module documentation.
@@ -125,44 +127,17 @@ impl Context<'_> {
         })
     }
 
-    /// Classes worth making local: computed by a cheap node whose operands
-    /// are live values, constants or local classes (so recomputing does not
-    /// lengthen another live range much), whose values carry more expected
-    /// spill cost ([`Pressure::hotness`]) than computing them once more
-    /// where they are would cost.
-    fn candidates(&self, choice: &Choice, eval: &Evaluation) -> Vec<ClassId> {
-        let graph = self.problem.graph;
-        let mut gain: FnvHashMap<ClassId, f64> = FnvHashMap::default();
-        for v in eval.pressure.hot.ones() {
-            let Some((c, freq)) = eval.class_of(v) else {
-                continue;
-            };
-            let Some(n) = choice.get(c) else { continue };
-            *gain.entry(c).or_default() += eval.pressure.hotness[v] - freq * self.costs.get(n);
-        }
-        let mut out: Vec<ClassId> = gain
-            .into_iter()
-            .filter(|&(_, g)| g > 0.0)
-            .map(|(c, _)| c)
-            .filter(|&c| choice.placement(c) == Placement::Cranelift)
-            .filter(|&c| self.recomputable(graph, choice, c))
-            .collect();
-        out.extend(self.call_relief(choice, eval));
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    /// At each call with `e` more values live across it than the
-    /// callee-saved registers hold, the `e` cheapest recomputable values of
-    /// that class: recomputing them after the call lets everything else
-    /// stay in registers.
+    /// Classes worth making local: at each call with `e` more values live
+    /// across it than the callee-saved registers hold, the `e` cheapest
+    /// recomputable values of that register class. Recomputing them after
+    /// the call lets everything else stay in registers.
     ///
-    /// The even share of [`Pressure::hotness`] cannot find these: with six
-    /// values across a call and five registers, each carries a sixth of one
-    /// spill and reload, less than any recomputation costs, yet recomputing
-    /// any one of them removes the spill.
-    fn call_relief(&self, choice: &Choice, eval: &Evaluation) -> Vec<ClassId> {
+    /// Why not share the excess out: with six values across a call and five
+    /// registers, an even share charges each a sixth of one spill and
+    /// reload, less than any recomputation costs, yet recomputing any one
+    /// of them removes the spill. (An even share of capacity excess was the
+    /// rule until session 4; notes.md §6.2 has what each rule measured.)
+    fn candidates(&self, choice: &Choice, eval: &Evaluation) -> Vec<ClassId> {
         let graph = self.problem.graph;
         let mut out = Vec::new();
         let mut options: Vec<(f64, ClassId)> = Vec::new();
@@ -191,6 +166,8 @@ impl Context<'_> {
                 out.extend(options.iter().take(e).map(|o| o.1));
             }
         }
+        out.sort();
+        out.dedup();
         out
     }
 
@@ -310,8 +287,8 @@ impl Extractor for PressureExtractor {
         if let Some(trial) = cx.original_forms(&choice, &best) {
             try_move(&mut choice, &mut best, trial);
         }
-        // Move 2, repeated up to MAX_ROUNDS times: make hot, cheap classes
-        // local.
+        // Move 2, repeated up to MAX_ROUNDS times: relieve the calls with
+        // too many values across them by making the cheapest local.
         for _ in 0..MAX_ROUNDS {
             let candidates = cx.candidates(&choice, &best);
             if candidates.is_empty() {
