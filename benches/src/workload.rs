@@ -193,9 +193,11 @@ pub fn saturate(prepared: &Function, rules: &[Rule]) -> usize {
 }
 
 /// Extract one staged function as `pipeline::optimize` times it: the
-/// target's node costs, then the extractor.
+/// problem's node costs (Cranelift's opcode table; `tree` and `pressure`
+/// derive the target's costs themselves, inside the time), then the
+/// extractor.
 pub fn extract(s: &StagedFunction, ex: &dyn Extractor) -> Choice {
-    let costs = NodeCosts::target(&s.staged.imported, &s.staged.graph, s.target);
+    let costs = NodeCosts::given(&s.staged.graph);
     let problem = Problem {
         graph: &s.staged.graph,
         costs: &costs,

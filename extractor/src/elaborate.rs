@@ -79,7 +79,10 @@ struct Placed {
 /// Dense over classes: elaboration looks a class up for every operand.
 struct ScopedMap {
     map: Vec<Option<Placed>>,
+    /// What each open scope added; vectors past `depth` are kept, empty, to
+    /// reuse their allocations.
     scopes: Vec<Vec<ClassId>>,
+    depth: usize,
 }
 
 impl ScopedMap {
@@ -87,16 +90,22 @@ impl ScopedMap {
         ScopedMap {
             map: vec![None; classes],
             scopes: Vec::new(),
+            depth: 0,
         }
     }
     fn depth(&self) -> usize {
-        self.scopes.len()
+        self.depth
     }
     fn push(&mut self) {
-        self.scopes.push(Vec::new());
+        if self.scopes.len() == self.depth {
+            self.scopes.push(Vec::new());
+        }
+        self.depth += 1;
     }
     fn pop(&mut self) {
-        for k in self.scopes.pop().expect("scope underflow") {
+        assert!(self.depth > 0, "scope underflow");
+        self.depth -= 1;
+        for k in self.scopes[self.depth].drain(..) {
             self.map[k.index()] = None;
         }
     }
@@ -134,12 +143,13 @@ enum Task {
 pub struct Elaboration<'a> {
     imported: &'a Imported,
     graph: &'a ExtractionGraph,
-    /// The skeleton with the e-graph's constant pool, which every
-    /// elaboration starts from.
-    skeleton: Function,
+    /// The skeleton every elaboration starts from.
+    skeleton: &'a Function,
     cfg: ControlFlowGraph,
     domtree: DominatorTree,
     loops: LoopAnalysis,
+    /// The registers each skeleton value occupies, for schedules.
+    skeleton_regs: Vec<u8>,
     /// The class of each skeleton value (after alias resolution); `None`
     /// for values no skeleton instruction or parameter defines.
     class_of: SecondaryMap<Value, Option<ClassId>>,
@@ -148,14 +158,11 @@ pub struct Elaboration<'a> {
 impl<'a> Elaboration<'a> {
     /// Prepare to elaborate choices over `imported`'s skeleton.
     pub fn new(imported: &'a Imported, graph: &'a ExtractionGraph) -> Self {
-        let mut skeleton = imported.skeleton.clone();
-        // The e-graph's pool is the function's plus the `vconst`/`f128const`
-        // entries rules and folding added; chosen nodes name them by handle.
-        skeleton.dfg.constants = imported.egraph.analysis.constants.0.clone();
-        let cfg = ControlFlowGraph::with_function(&skeleton);
-        let domtree = DominatorTree::with_function(&skeleton, &cfg);
+        let skeleton = &imported.skeleton;
+        let cfg = ControlFlowGraph::with_function(skeleton);
+        let domtree = DominatorTree::with_function(skeleton, &cfg);
         let mut loops = LoopAnalysis::new();
-        loops.compute(&skeleton, &cfg, &domtree);
+        loops.compute(skeleton, &cfg, &domtree);
         // Only what the skeleton names: its operands, results and block
         // parameters (most values of the function are pure and were
         // imported into the e-graph).
@@ -181,6 +188,7 @@ impl<'a> Elaboration<'a> {
             imported,
             graph,
             skeleton,
+            skeleton_regs: crate::schedule::value_regs(skeleton),
             cfg,
             domtree,
             loops,
@@ -200,7 +208,7 @@ impl<'a> Elaboration<'a> {
 
     /// The skeleton every elaboration starts from.
     pub fn skeleton(&self) -> &Function {
-        &self.skeleton
+        self.skeleton
     }
 
     /// The extraction graph choices are made in.
@@ -208,10 +216,20 @@ impl<'a> Elaboration<'a> {
         self.graph
     }
 
+    /// The function CLIF elaboration starts from: the skeleton, with the
+    /// e-graph's constant pool (the function's plus the `vconst` and
+    /// `f128const` entries rules and folding added; chosen nodes name them
+    /// by handle).
+    fn clif_start(&self) -> Function {
+        let mut func = self.skeleton.clone();
+        func.dfg.constants = self.imported.egraph.analysis.constants.0.clone();
+        func
+    }
+
     /// Elaborate `choice` into a complete CLIF function.
     pub fn function(&self, choice: &Choice) -> Result<Function, ElabError> {
         let emit = ClifEmitter {
-            func: self.skeleton.clone(),
+            func: self.clif_start(),
             imported: self.imported,
             graph: self.graph,
         };
@@ -222,7 +240,7 @@ impl<'a> Elaboration<'a> {
     /// same order as [`Elaboration::function`] would emit, without building
     /// CLIF.
     pub fn schedule(&self, choice: &Choice) -> Result<Schedule, ElabError> {
-        let builder = ScheduleBuilder::new(&self.skeleton, self.graph);
+        let builder = ScheduleBuilder::new(self.skeleton, &self.skeleton_regs, self.graph);
         Ok(self.run(choice, builder)?.finish())
     }
 
@@ -371,23 +389,32 @@ impl<E: Emit> Elaborator<'_, E> {
         };
         enum Step {
             Enter(Block, Option<Block>),
-            Leave(Vec<Value>),
+            /// Leave a block whose skeleton results are `defined[start..]`.
+            Leave(usize),
         }
+        // Skeleton results defined on the current dominator path, to forget
+        // when their block's subtree is left.
+        let mut defined: Vec<Value> = Vec::new();
         let mut stack = vec![Step::Enter(entry, None)];
         while let Some(step) = stack.pop() {
             match step {
                 Step::Enter(block, idom) => {
                     self.scoped.push();
-                    let defined = self.elaborate_block(block, idom)?;
-                    stack.push(Step::Leave(defined));
-                    let children: Vec<Block> = self.cx.domtree.children(block).collect();
+                    let start = defined.len();
+                    self.elaborate_block(block, idom, &mut defined)?;
+                    stack.push(Step::Leave(start));
                     // Visit children in the dominator tree's order.
-                    for &c in children.iter().rev() {
-                        stack.push(Step::Enter(c, Some(block)));
-                    }
+                    let first = stack.len();
+                    stack.extend(
+                        self.cx
+                            .domtree
+                            .children(block)
+                            .map(|c| Step::Enter(c, Some(block))),
+                    );
+                    stack[first..].reverse();
                 }
-                Step::Leave(defined) => {
-                    for v in defined {
+                Step::Leave(start) => {
+                    for v in defined.drain(start..) {
                         self.defined.set(v.index(), false);
                     }
                     self.scoped.pop();
@@ -417,15 +444,16 @@ impl<E: Emit> Elaborator<'_, E> {
         }
     }
 
-    /// Returns the skeleton results it defined, to forget on leaving.
+    /// Appends the skeleton results it defines to `defined`, to forget on
+    /// leaving.
     fn elaborate_block(
         &mut self,
         block: Block,
         idom: Option<Block>,
-    ) -> Result<Vec<Value>, ElabError> {
+        defined: &mut Vec<Value>,
+    ) -> Result<(), ElabError> {
         self.start_block(block, idom);
         self.clear_local();
-        let mut defined = Vec::new();
         let skeleton = &self.cx.skeleton;
         let mut first_branch = None;
         let mut new_args: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
@@ -457,7 +485,7 @@ impl<E: Emit> Elaborator<'_, E> {
                     .insert_if_absent_at(class, Placed { block, value: r }, depth);
             }
         }
-        Ok(defined)
+        Ok(())
     }
 
     /// Is the chosen node of `class` cheap enough to recompute per block?

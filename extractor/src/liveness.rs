@@ -123,8 +123,9 @@ pub struct BlockPressure {
 pub struct Pressure {
     /// Per block, in layout order.
     pub blocks: Vec<(Block, BlockPressure)>,
-    /// Values live at some point of capacity excess, or across a call beyond
-    /// the callee-saved registers: the values whose live ranges make spills.
+    /// Values live at some point of capacity excess (more values of a class
+    /// live than the target has registers). Calls are reported separately,
+    /// in [`Pressure::crossings`].
     pub hot: FixedBitSet,
     /// Every call with more values live across it than the callee-saved
     /// registers hold, with those values.
@@ -268,7 +269,6 @@ impl Pressure {
                             excess,
                             values: start..crossing_values.len() as u32,
                         });
-                        marks.point();
                     }
                 }
                 for &v in s.uses(i) {

@@ -59,42 +59,44 @@ pub struct Schedule {
     entries: Vec<Entry>,
     uses: Vec<Value>,
     defs: Vec<Value>,
-    types: Vec<Type>,
-    /// Per value: the registers it occupies ([`reg_class`]), as
-    /// `class index << 4 | count`.
+    /// Per value: the registers it occupies ([`reg_class`] of its type), as
+    /// [`encode_regs`] packs them.
     regs: Vec<u8>,
 }
 
+/// The registers a value of type `ty` occupies, packed in a byte:
+/// `class index << 4 | count` (class 0 integer, 1 float and vector).
+pub fn encode_regs(ty: Type) -> u8 {
+    let (class, n) = reg_class(ty);
+    let i = match class {
+        RegClass::Int => 0,
+        RegClass::Float => 1,
+    };
+    (i << 4) | n as u8
+}
+
+/// [`encode_regs`] of every value of `func`, by value index.
+pub fn value_regs(func: &Function) -> Vec<u8> {
+    (0..func.dfg.num_values())
+        .map(|i| encode_regs(func.dfg.value_type(Value::new(i))))
+        .collect()
+}
+
 impl Schedule {
-    fn empty(types: Vec<Type>) -> Self {
-        let regs = types
-            .iter()
-            .map(|&ty| {
-                let (class, n) = reg_class(ty);
-                let i = match class {
-                    RegClass::Int => 0,
-                    RegClass::Float => 1,
-                };
-                (i << 4) | n as u8
-            })
-            .collect();
+    fn empty(regs: Vec<u8>) -> Self {
         Schedule {
             blocks: Vec::new(),
             params: Vec::new(),
             entries: Vec::new(),
             uses: Vec::new(),
             defs: Vec::new(),
-            types,
             regs,
         }
     }
 
     /// The schedule of any CLIF function: its layout, with aliases resolved.
     pub fn of_function(func: &Function) -> Schedule {
-        let types = (0..func.dfg.num_values())
-            .map(|i| func.dfg.value_type(Value::new(i)))
-            .collect();
-        let mut s = Schedule::empty(types);
+        let mut s = Schedule::empty(value_regs(func));
         for block in func.layout.blocks() {
             s.begin_block(block, func.dfg.block_params(block));
             for inst in func.layout.block_insts(block) {
@@ -207,12 +209,7 @@ impl Schedule {
 
     /// Number of values (an upper bound on value indices).
     pub fn num_values(&self) -> usize {
-        self.types.len()
-    }
-
-    /// The type of a value.
-    pub fn value_type(&self, v: Value) -> Type {
-        self.types[v.index()]
+        self.regs.len()
     }
 
     /// The registers a value occupies: its class (0 integer, 1 float and
@@ -244,6 +241,8 @@ const NONE: u32 = u32::MAX;
 /// walks the skeleton and splices the lists in.
 pub struct ScheduleBuilder<'a> {
     skeleton: &'a Function,
+    /// [`value_regs`] of the skeleton.
+    skeleton_regs: &'a [u8],
     graph: &'a ExtractionGraph,
     base: u32,
     pending: Vec<Pending>,
@@ -257,11 +256,17 @@ pub struct ScheduleBuilder<'a> {
 }
 
 impl<'a> ScheduleBuilder<'a> {
-    /// A builder for elaborations of `skeleton` in `graph`.
-    pub fn new(skeleton: &'a Function, graph: &'a ExtractionGraph) -> Self {
+    /// A builder for elaborations of `skeleton` in `graph`;
+    /// `skeleton_regs` is [`value_regs`] of the skeleton.
+    pub fn new(
+        skeleton: &'a Function,
+        skeleton_regs: &'a [u8],
+        graph: &'a ExtractionGraph,
+    ) -> Self {
         let ni = skeleton.dfg.num_insts();
         ScheduleBuilder {
             skeleton,
+            skeleton_regs,
             graph,
             base: skeleton.dfg.num_values() as u32,
             pending: Vec::new(),
@@ -292,11 +297,14 @@ impl<'a> ScheduleBuilder<'a> {
     /// The schedule, in layout order.
     pub fn finish(self) -> Schedule {
         let func = self.skeleton;
-        let mut types: Vec<Type> = (0..func.dfg.num_values())
-            .map(|i| func.dfg.value_type(Value::new(i)))
-            .collect();
-        types.extend(self.pending.iter().map(|p| self.graph.class_type(p.class)));
-        let mut s = Schedule::empty(types);
+        let mut regs = Vec::with_capacity(self.skeleton_regs.len() + self.pending.len());
+        regs.extend_from_slice(self.skeleton_regs);
+        regs.extend(
+            self.pending
+                .iter()
+                .map(|p| encode_regs(self.graph.class_type(p.class))),
+        );
+        let mut s = Schedule::empty(regs);
         s.entries
             .reserve(func.dfg.num_insts() + self.pending.len() + 1);
         s.uses

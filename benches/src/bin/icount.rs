@@ -36,9 +36,19 @@ const SATURATE: &str = "saturate";
 struct Cli {
     #[command(subcommand)]
     worker: Option<Worker>,
-    /// Functions sampled from ../shared/corpus/wasm (0: kernels only).
+    /// Functions sampled from ../shared/corpus/wasm (0: none; the corpus
+    /// size, 881, or more: every function).
     #[arg(long, default_value_t = 16)]
     wasm: usize,
+    /// Leave the built-in kernels out (e.g. `--no-kernels --wasm 881`:
+    /// exactly the wasm corpus).
+    #[arg(long)]
+    no_kernels: bool,
+    /// Variants to measure, comma separated (default: cranelift-compile,
+    /// saturate and every benchmarked extractor). `cranelift-compile` is
+    /// always measured: the ratios are to it.
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
     /// The valgrind executable.
     #[arg(long, default_value = "valgrind")]
     valgrind: PathBuf,
@@ -57,6 +67,9 @@ enum Worker {
         /// As the parent's `--wasm`.
         #[arg(long)]
         wasm: usize,
+        /// As the parent's `--no-kernels`.
+        #[arg(long)]
+        no_kernels: bool,
     },
 }
 
@@ -75,11 +88,26 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    if let Some(Worker::Worker { variant, wasm }) = cli.worker {
-        return worker(&variant, wasm);
+    if let Some(Worker::Worker {
+        variant,
+        wasm,
+        no_kernels,
+    }) = cli.worker
+    {
+        return worker(&variant, wasm, no_kernels);
     }
-    let mut variants = vec![CRANELIFT_COMPILE.to_string(), SATURATE.to_string()];
-    variants.extend(workload::benched_names().map(str::to_string));
+    let mut variants = vec![CRANELIFT_COMPILE.to_string()];
+    if cli.variants.is_empty() {
+        variants.push(SATURATE.to_string());
+        variants.extend(workload::benched_names().map(str::to_string));
+    } else {
+        variants.extend(
+            cli.variants
+                .iter()
+                .filter(|v| v.as_str() != CRANELIFT_COMPILE)
+                .cloned(),
+        );
+    }
     let dir = std::env::temp_dir().join(format!("regpress-icount-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut rows = Vec::new();
@@ -120,6 +148,7 @@ fn measure(cli: &Cli, variant: &str, dir: &std::path::Path) -> Result<(String, u
         ])
         .arg(&exe)
         .args(["worker", variant, "--wasm", &cli.wasm.to_string()])
+        .args(cli.no_kernels.then_some("--no-kernels"))
         .output()
         .with_context(|| format!("starting {}", cli.valgrind.display()))?;
     if !out.status.success() {
@@ -146,10 +175,14 @@ fn measure(cli: &Cli, variant: &str, dir: &std::path::Path) -> Result<(String, u
 }
 
 /// The worker: stage uninstrumented, then measure one pass of `variant`.
-fn worker(variant: &str, wasm: usize) -> Result<()> {
+fn worker(variant: &str, wasm: usize, no_kernels: bool) -> Result<()> {
     let isas = Isas::new()?;
     let rules = workload::default_rules();
-    let mut functions = workload::kernels().functions;
+    let mut functions = if no_kernels {
+        Vec::new()
+    } else {
+        workload::kernels().functions
+    };
     if wasm > 0 {
         match workload::wasm_sample(wasm)? {
             Some(set) => functions.extend(set.functions),
