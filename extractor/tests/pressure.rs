@@ -52,8 +52,9 @@ fn liveness_counts_values_across_a_call() {
     assert_eq!(block.across_calls[0].1.int, 4, "v0, v1, v2, v3");
     assert!(block.max_live.int >= 4);
     // 4 live across the call against 5 callee-saved x86 registers: no
-    // excess, nothing hot.
+    // excess, nothing hot, no crossing.
     assert_eq!(p.hot.count_ones(..), 0);
+    assert!(p.crossings.is_empty());
     assert_eq!(p.spill_cost(Target::X86_64), 0.0);
 }
 
@@ -63,7 +64,17 @@ fn calls_beyond_the_callee_saved_registers_are_hot() {
     let funcs = parse(&text);
     let f = funcs.iter().find(|f| f.name.to_string() == "%f").unwrap();
     let p = pressure_of(f, Target::X86_64);
-    assert!(p.hot.count_ones(..) >= 12, "{text}");
+    // The calls after the first three each have more of the twelve values
+    // across them than the five callee-saved registers hold.
+    assert!(!p.crossings.is_empty(), "{text}");
+    let most = p
+        .crossings
+        .iter()
+        .map(|c| p.crossing_values(c).len())
+        .max()
+        .unwrap();
+    assert!(most >= 12, "{most} values across the busiest call\n{text}");
+    assert!(p.crossings.iter().all(|c| c.excess.int > 0));
     assert!(p.spill_cost(Target::X86_64) > 0.0);
     // AArch64 preserves twice as many integer registers.
     assert!(
@@ -250,7 +261,11 @@ fn schedules_list_the_elaborated_function() {
         .collect();
     for seed in 0..40u8 {
         let bytes: Vec<u8> = (0..512u32)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed.wrapping_mul(97)))
+            .map(|i| {
+                (i as u8)
+                    .wrapping_mul(31)
+                    .wrapping_add(seed.wrapping_mul(97))
+            })
             .collect();
         functions.push(regpress::generate::from_bytes(&bytes));
     }
