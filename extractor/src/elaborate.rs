@@ -578,7 +578,7 @@ impl<E: Emit> Elaborator<'_, E> {
                         continue;
                     }
                     let n = self.choice.get(c).ok_or(ElabError::Unchosen(c))?;
-                    if let Op::Value(v) = self.cx.graph.egg_node[n.index()].op {
+                    if let Some(v) = self.cx.graph.live_value(n) {
                         results.push(self.live(v, before)?);
                         continue;
                     }

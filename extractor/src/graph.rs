@@ -90,6 +90,10 @@ pub struct ExtractionGraph {
     pub egg_class: Vec<egg::Id>,
     /// For graphs built from an egg e-graph: the egg node of each node.
     pub egg_node: Vec<ClifNode>,
+    /// For graphs built from an egg e-graph: the value of each live node
+    /// (`Op::Value`), `u32::MAX` for the others. A dense copy of what
+    /// `egg_node` holds, because elaboration asks it for every operand.
+    live_value: Vec<u32>,
     /// For foreign graphs: the name of each class and node.
     pub names: Vec<String>,
 }
@@ -278,13 +282,27 @@ impl ExtractionGraph {
                     .map(|&c| index[&egraph.find(c)])
                     .collect();
                 b.add_node(info, children);
-                b.graph_mut().egg_node.push(node.clone());
+                let g = b.graph_mut();
+                g.egg_node.push(node.clone());
+                g.live_value.push(match node.op {
+                    Op::Value(v) => v.as_u32(),
+                    _ => u32::MAX,
+                });
             }
         }
         let mut roots: Vec<ClassId> = roots.iter().map(|&r| index[&egraph.find(r)]).collect();
         roots.sort();
         roots.dedup();
         b.finish(roots)
+    }
+
+    /// The value a live node stands for (a block parameter or skeleton
+    /// result); `None` for computed nodes and for foreign graphs.
+    pub fn live_value(&self, n: NodeId) -> Option<cranelift_codegen::ir::Value> {
+        match self.live_value.get(n.index()) {
+            Some(&v) if v != u32::MAX => Some(cranelift_codegen::ir::Value::from_u32(v)),
+            _ => None,
+        }
     }
 
     /// The class of an egg class (graphs built by `from_egraph` only).

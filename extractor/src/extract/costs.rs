@@ -71,7 +71,7 @@ impl NodeCosts {
 }
 
 /// The target's cost of nodes, computed on first use and remembered per
-/// node shape.
+/// node and (across functions, per thread) per node shape.
 ///
 /// The model lowers a shape to machine instructions, which is far more work
 /// than an extractor spends on a node, and a saturated graph has many nodes
@@ -83,7 +83,6 @@ pub struct TargetCosts<'a> {
     target: Target,
     /// Per node; NaN until computed.
     cost: RefCell<Vec<f64>>,
-    by_shape: RefCell<FnvHashMap<NodeShape, f64>>,
 }
 
 impl<'a> TargetCosts<'a> {
@@ -94,7 +93,6 @@ impl<'a> TargetCosts<'a> {
             graph,
             target,
             cost: RefCell::new(vec![f64::NAN; graph.num_nodes()]),
-            by_shape: RefCell::new(FnvHashMap::default()),
         }
     }
 
@@ -106,16 +104,32 @@ impl<'a> TargetCosts<'a> {
             return known;
         }
         let c = match node_shape(self.imported, self.graph, n) {
-            Some(shape) => *self
-                .by_shape
-                .borrow_mut()
-                .entry(shape)
-                .or_insert_with_key(|shape| target_cost(&self.target.model().cost(shape))),
+            Some(shape) => shape_cost(self.target, shape),
             None => 0.0,
         };
         self.cost.borrow_mut()[n.index()] = c;
         c
     }
+}
+
+thread_local! {
+    /// [`target_cost`] of every shape this thread has costed, per target.
+    /// The model is a pure function of the shape, and the functions of one
+    /// compilation share most of their shapes (an `iadd.i64` of two
+    /// registers, a load at an offset), so the cache lives as long as the
+    /// thread, as a compiler's cost tables would.
+    static SHAPE_COSTS: RefCell<FnvHashMap<(Target, NodeShape), f64>> =
+        RefCell::new(FnvHashMap::default());
+}
+
+/// The cost of a shape on a target, through the thread's cache.
+fn shape_cost(target: Target, shape: NodeShape) -> f64 {
+    SHAPE_COSTS.with(|cache| {
+        *cache
+            .borrow_mut()
+            .entry((target, shape))
+            .or_insert_with_key(|(t, shape)| target_cost(&t.model().cost(shape)))
+    })
 }
 
 /// One node's cost for the amortised objectives: the machine instructions
