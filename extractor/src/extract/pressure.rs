@@ -206,6 +206,19 @@ impl Context<'_> {
         }
         trial.prune(graph);
         trial.check(graph).ok()?;
+        // Going back must not compute more: the forms this move is for
+        // (reassociation, De Morgan) cost the same, and the trial would
+        // otherwise be an elaboration spent on undoing simplifications.
+        let cost = |c: &Choice| -> f64 {
+            graph
+                .classes()
+                .filter_map(|k| c.get(k))
+                .map(|n| self.problem.costs.get(n))
+                .sum()
+        };
+        if cost(&trial) > cost(choice) {
+            return None;
+        }
         Some(trial)
     }
 
