@@ -187,12 +187,14 @@ impl Choice {
             Done,
         }
         let mut mark = vec![Mark::New; graph.num_classes()];
+        // Iterative DFS; `true` marks the exit event of a class. One stack
+        // serves every root: it is empty again after each.
+        let mut stack: Vec<(ClassId, bool)> = Vec::new();
         for &root in &graph.roots {
             if self.get(root).is_none() {
                 return Err(ChoiceError::RootUnchosen(root));
             }
-            // Iterative DFS; `true` marks the exit event of a class.
-            let mut stack = vec![(root, false)];
+            stack.push((root, false));
             while let Some((c, exit)) = stack.pop() {
                 if exit {
                     mark[c.index()] = Mark::Done;
