@@ -63,7 +63,9 @@
 //! whatever the costs. The unit tests hold this implementation to the
 //! sorted-vector one it replaced, set by set.
 //!
-//! Memory: a candidate that loses drops its new blocks at once.
+//! Memory: a candidate that loses drops its new blocks at once, and when
+//! the arenas have doubled, the blocks and pieces that no current set uses
+//! any more are reclaimed in place ([`CostSets::collect`]).
 //!
 //! Elsewhere, nothing is allocated per node: the worklist is one flat
 //! array, candidates are formed in reused buffers, and the answer is one
@@ -89,6 +91,11 @@ pub struct DagExtractor;
 /// `keccak_f1600_straight` under `default+reassoc+demorgan`, which reaches
 /// the limit, takes some 30 members counted per step of a union.
 pub const WORK_LIMIT: usize = 250_000_000;
+
+/// Arena entries below which [`CostSets::collect`] does not run: memory
+/// is only worth reclaiming on graphs whose sets grow large. (Small in
+/// unit tests, so that the random graphs there are collected too.)
+const COLLECT_AT_LEAST: usize = if cfg!(test) { 64 } else { 1 << 20 };
 
 /// Classes per [`Block`]: one bit each of a `u64` mask.
 const BLOCK_CLASSES: u32 = u64::BITS;
@@ -336,8 +343,8 @@ impl Tally {
     }
 }
 
-/// Every block built (and not dropped again), with the chosen
-/// nodes of their members.
+/// Every block built and not dropped or collected since, with the nodes
+/// chosen for their members.
 struct Blocks<'a> {
     costs: &'a NodeCosts,
     blocks: Vec<Block>,
@@ -454,9 +461,12 @@ struct Candidate {
 /// forming a candidate.
 struct CostSets<'a> {
     blocks: Blocks<'a>,
-    /// The pieces of every set kept. A replaced set's pieces stay behind,
-    /// unreferenced: a simple arena, bounded like all else by [`WORK_LIMIT`].
+    /// The pieces of every set kept. A replaced set's pieces stay behind
+    /// until the next [`CostSets::collect`].
     pieces: Vec<Piece>,
+    /// Collect when `pieces`, or `blocks.chosen`, grows past these lengths.
+    collect_pieces_at: usize,
+    collect_chosen_at: usize,
     /// Each class's current set.
     of_class: Vec<Option<CostSet>>,
     /// The candidate's pieces.
@@ -476,6 +486,8 @@ impl<'a> CostSets<'a> {
                 chosen: Vec::with_capacity(4 * classes),
             },
             pieces: Vec::with_capacity(4 * classes),
+            collect_pieces_at: COLLECT_AT_LEAST.max(2 * classes),
+            collect_chosen_at: COLLECT_AT_LEAST.max(2 * classes),
             of_class: vec![None; classes],
             candidate: Vec::new(),
             partial: Vec::new(),
@@ -574,12 +586,76 @@ impl<'a> CostSets<'a> {
             end: arena_index(self.pieces.len()),
             tally: candidate.tally,
         });
+        if self.pieces.len() > self.collect_pieces_at
+            || self.blocks.chosen.len() > self.collect_chosen_at
+        {
+            self.collect();
+        }
     }
 
     /// Drop the candidate's new blocks.
     fn discard(&mut self, candidate: &Candidate) {
         self.blocks.blocks.truncate(candidate.blocks_before);
         self.blocks.chosen.truncate(candidate.chosen_before);
+    }
+
+    /// Reclaim what no current set refers to: the pieces of replaced sets,
+    /// and the blocks only they used. Both arenas are compacted in place,
+    /// so their memory is reused rather than grown. The next collection
+    /// waits until an arena holds twice its live entries plus one per
+    /// class, so that collections (each a pass over the classes, the blocks
+    /// and the live pieces) cost a constant per entry added.
+    fn collect(&mut self) {
+        // Blocks and their chosen nodes are pushed together, so the blocks'
+        // ranges of `chosen` ascend with their indices and can slide down.
+        const DEAD: u32 = u32::MAX;
+        let mut renumber = vec![DEAD; self.blocks.blocks.len()];
+        let mut live_sets: Vec<(u32, ClassId)> = Vec::new();
+        for (c, set) in self.of_class.iter().enumerate() {
+            if let Some(set) = set {
+                live_sets.push((set.start, ClassId(c as u32)));
+                for p in &self.pieces[set.start as usize..set.end as usize] {
+                    renumber[p.block as usize] = 0;
+                }
+            }
+        }
+        let Blocks { blocks, chosen, .. } = &mut self.blocks;
+        let (mut kept, mut used) = (0, 0);
+        for (i, new) in renumber.iter_mut().enumerate() {
+            if *new == DEAD {
+                continue;
+            }
+            let b = blocks[i];
+            let from = b.chosen as usize;
+            chosen.copy_within(from..from + b.len as usize, used);
+            blocks[kept] = Block {
+                chosen: arena_index(used),
+                ..b
+            };
+            *new = arena_index(kept);
+            kept += 1;
+            used += b.len as usize;
+        }
+        blocks.truncate(kept);
+        chosen.truncate(used);
+        // Sets in arena order, so that each slides down over garbage only.
+        live_sets.sort_unstable();
+        let mut used = 0;
+        for (_, c) in live_sets {
+            let set = self.of_class[c.index()].as_mut().expect("a live set");
+            let (start, end) = (set.start as usize, set.end as usize);
+            self.pieces.copy_within(start..end, used);
+            for p in &mut self.pieces[used..used + end - start] {
+                p.block = renumber[p.block as usize];
+            }
+            set.start = arena_index(used);
+            used += end - start;
+            set.end = arena_index(used);
+        }
+        self.pieces.truncate(used);
+        let classes = self.of_class.len();
+        self.collect_pieces_at = COLLECT_AT_LEAST.max(2 * self.pieces.len() + classes);
+        self.collect_chosen_at = COLLECT_AT_LEAST.max(2 * self.blocks.chosen.len() + classes);
     }
 }
 
