@@ -405,24 +405,45 @@ impl Blocks<'_> {
     fn join(&mut self, a: Piece, b: Piece) -> (Piece, Tally) {
         let start = self.chosen.len();
         let a_block = self.blocks[a.block as usize];
-        let (mut ia, mut ib) = (
-            a_block.chosen as usize,
-            self.blocks[b.block as usize].chosen as usize,
-        );
+        let from_a = a_block.chosen as usize;
+        let from_b = self.blocks[b.block as usize].chosen as usize;
+        let extra_mask = b.mask & !a.mask;
         let mut extra = Tally::default();
-        let mut rest = a.mask | b.mask;
-        while rest != 0 {
-            let bit = rest & rest.wrapping_neg();
-            let n = if a.mask & bit != 0 {
-                self.chosen[ia]
-            } else {
-                extra.add(Tally::of(self.costs.get(self.chosen[ib])));
-                self.chosen[ib]
-            };
-            self.chosen.push(n);
-            ia += usize::from(a.mask & bit != 0);
-            ib += usize::from(b.mask & bit != 0);
-            rest &= rest - 1;
+        if a_block.len >= 16 && extra_mask.count_ones() <= 4 {
+            // The usual case on long chains: a dense block gains a member
+            // or two. Copy `a`'s nodes in runs between them.
+            let mut copied = 0;
+            let mut rest = extra_mask;
+            while rest != 0 {
+                let below = (rest & rest.wrapping_neg()) - 1;
+                let in_a = (a.mask & below).count_ones() as usize;
+                self.chosen
+                    .extend_from_within(from_a + copied..from_a + in_a);
+                copied = in_a;
+                let n = self.chosen[from_b + (b.mask & below).count_ones() as usize];
+                self.chosen.push(n);
+                extra.add(Tally::of(self.costs.get(n)));
+                rest &= rest - 1;
+            }
+            self.chosen
+                .extend_from_within(from_a + copied..from_a + a_block.len as usize);
+        } else {
+            // Merge member by member.
+            let (mut ia, mut ib) = (from_a, from_b);
+            let mut rest = a.mask | b.mask;
+            while rest != 0 {
+                let bit = rest & rest.wrapping_neg();
+                let n = if a.mask & bit != 0 {
+                    self.chosen[ia]
+                } else {
+                    extra.add(Tally::of(self.costs.get(self.chosen[ib])));
+                    self.chosen[ib]
+                };
+                self.chosen.push(n);
+                ia += usize::from(a.mask & bit != 0);
+                ib += usize::from(b.mask & bit != 0);
+                rest &= rest - 1;
+            }
         }
         let mut tally = a_block.tally();
         tally.add(extra);
