@@ -37,10 +37,11 @@
 //! the same classes), so sets are stored in shareable pieces:
 //!
 //! * Class ids are cut into *blocks* of 64. A set's share of one block is a
-//!   [`Block`]: the node chosen for each member, in class order (its cost is
-//!   the member's cost), and the members' tally (count and cost sum).
+//!   `Block`: the node chosen for each member, in class order (the
+//!   member's cost is that node's), and the members' tally (their count
+//!   and the sum of their costs).
 //!   Blocks are immutable and live in one arena. A set is a list of
-//!   [`Piece`]s, one per block position it occupies: the position, the
+//!   `Piece`s, one per block position it occupies: the position, the
 //!   block, and the block's 64-bit membership mask.
 //! * Two sets are united by walking their piece lists side by side. Where
 //!   the second set's mask adds nothing to the first's (the usual case on
@@ -51,11 +52,11 @@
 //!   operand adds, plus the node's own: no member is summed twice. The
 //!   size, and whether a class is a member, come from the pieces.
 //!
-//! Totals are compared with a relative tolerance of 1e-9 ([`prefers`]). The
+//! Totals are compared with a relative tolerance of 1e-9 (`prefers`). The
 //! specification adds a set's costs in class order; a tally adds the same
 //! costs in another order, which can differ in the last bits, by at most
-//! `2·n·ε·Σ|cost|` for `n` members ([`Tally::bounds`]). A comparison that
-//! comes out the same at both ends of those intervals is settled ([`decide`]);
+//! `2·n·ε·Σ|cost|` for `n` members (`Tally::bounds`). A comparison that
+//! comes out the same at both ends of those intervals is settled (`decide`);
 //! otherwise both totals are recomputed in class order and compared as
 //! specified. Real costs differ by whole instructions or tenths against a
 //! tolerance a billion times finer, so the recomputation practically never
@@ -63,14 +64,14 @@
 //! whatever the costs. The unit tests hold this implementation to the
 //! sorted-vector one it replaced, set by set.
 //!
-//! Memory: a candidate that loses drops its new blocks at once, and when
-//! the arenas have doubled, the blocks and pieces that no current set uses
-//! any more are reclaimed in place ([`CostSets::collect`]).
+//! Memory: a candidate that loses drops its new blocks at once, and once an
+//! arena holds more than twice what current sets use, the blocks and pieces
+//! they no longer use are reclaimed in place (`CostSets::collect`).
 //!
 //! Elsewhere, nothing is allocated per node: the worklist is one flat
 //! array, candidates are formed in reused buffers, and the answer is one
 //! depth-first search over the best nodes from the roots
-//! ([`reachable_if_acyclic`]), with the always-acyclic fallback choice
+//! (`reachable_if_acyclic`), with the always-acyclic fallback choice
 //! computed only if a root has no set or a cycle needs repairing.
 
 use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
