@@ -940,9 +940,12 @@ mod reference {
         (choice, Some((best, sets)))
     }
 
-    /// The members of each class's set with their costs, bit for bit, as
-    /// [`resolve`] left them and as the specification did.
-    fn members(resolved: &Option<(Vec<Option<NodeId>>, CostSets)>) -> Vec<Option<Vec<(u32, u64)>>> {
+    /// Each class's set, if it has one, as (class, cost bits) pairs in
+    /// class order.
+    type Members = Vec<Option<Vec<(u32, u64)>>>;
+
+    /// The sets [`resolve`] left.
+    fn members(resolved: &Option<(Vec<Option<NodeId>>, CostSets)>) -> Members {
         let Some((_, sets)) = resolved else {
             return Vec::new();
         };
@@ -964,7 +967,8 @@ mod reference {
             .collect()
     }
 
-    fn specified_members(resolved: &Option<Resolved>) -> Vec<Option<Vec<(u32, u64)>>> {
+    /// The sets the specification left.
+    fn specified_members(resolved: &Option<Resolved>) -> Members {
         let Some((_, sets)) = resolved else {
             return Vec::new();
         };
