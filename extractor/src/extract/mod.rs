@@ -187,12 +187,14 @@ impl Choice {
             Done,
         }
         let mut mark = vec![Mark::New; graph.num_classes()];
+        // Iterative DFS; `true` marks the exit event of a class. One stack
+        // serves every root: it is empty again after each.
+        let mut stack: Vec<(ClassId, bool)> = Vec::new();
         for &root in &graph.roots {
             if self.get(root).is_none() {
                 return Err(ChoiceError::RootUnchosen(root));
             }
-            // Iterative DFS; `true` marks the exit event of a class.
-            let mut stack = vec![(root, false)];
+            stack.push((root, false));
             while let Some((c, exit)) = stack.pop() {
                 if exit {
                     mark[c.index()] = Mark::Done;
@@ -280,8 +282,15 @@ pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
 /// The bottom-up worklist that `tree` and `dag` share: it starts with every
 /// node without operands, and when a class's best changes, the nodes that
 /// use that class are queued again (each at most once at a time).
+///
+/// The users of each class are kept in one flat array (compressed rows,
+/// in node order), so that building a worklist allocates a handful of
+/// arrays, not a vector per class.
 pub struct Worklist {
-    parents: Vec<Vec<NodeId>>,
+    /// `users[user_start[c]..user_start[c + 1]]`: the nodes with `c` among
+    /// their operands, once per occurrence, in node order.
+    user_start: Vec<u32>,
+    users: Vec<NodeId>,
     queued: Vec<bool>,
     work: std::collections::VecDeque<NodeId>,
 }
@@ -289,24 +298,37 @@ pub struct Worklist {
 impl Worklist {
     /// The worklist of `graph`, seeded with its leaf nodes.
     pub fn new(graph: &ExtractionGraph) -> Self {
-        let mut parents: Vec<Vec<NodeId>> = vec![Vec::new(); graph.num_classes()];
-        for c in graph.classes() {
-            for n in graph.nodes(c) {
-                for &k in graph.children(n) {
-                    parents[k.index()].push(n);
-                }
+        let nodes = (0..graph.num_nodes() as u32).map(NodeId);
+        // Queue the leaves and count each class's uses, turn the counts into
+        // row ends, then fill each row from its end: walking the nodes
+        // backwards leaves every row in node order.
+        let mut user_start = vec![0u32; graph.num_classes() + 1];
+        let mut work = std::collections::VecDeque::with_capacity(graph.num_nodes());
+        let mut queued = vec![false; graph.num_nodes()];
+        for n in nodes.clone() {
+            let children = graph.children(n);
+            if children.is_empty() {
+                work.push_back(n);
+                queued[n.index()] = true;
+            }
+            for &k in children {
+                user_start[k.index() + 1] += 1;
             }
         }
-        let work: std::collections::VecDeque<NodeId> = (0..graph.num_nodes() as u32)
-            .map(NodeId)
-            .filter(|&n| graph.children(n).is_empty())
-            .collect();
-        let mut queued = vec![false; graph.num_nodes()];
-        for &n in &work {
-            queued[n.index()] = true;
+        for i in 1..user_start.len() {
+            user_start[i] += user_start[i - 1];
+        }
+        let mut users = vec![NodeId(0); user_start[graph.num_classes()] as usize];
+        let mut end: Vec<u32> = user_start[1..].to_vec();
+        for n in nodes.rev() {
+            for &k in graph.children(n).iter().rev() {
+                end[k.index()] -= 1;
+                users[end[k.index()] as usize] = n;
+            }
         }
         Worklist {
-            parents,
+            user_start,
+            users,
             queued,
             work,
         }
@@ -321,7 +343,8 @@ impl Worklist {
 
     /// Class `c` changed: queue every node that uses it.
     pub fn changed(&mut self, c: ClassId) {
-        for &p in &self.parents[c.index()] {
+        let row = self.user_start[c.index()] as usize..self.user_start[c.index() + 1] as usize;
+        for &p in &self.users[row] {
             if !std::mem::replace(&mut self.queued[p.index()], true) {
                 self.work.push_back(p);
             }
