@@ -148,7 +148,8 @@ pub struct Elaboration<'a> {
     cfg: ControlFlowGraph,
     domtree: DominatorTree,
     loops: LoopAnalysis,
-    /// The registers each skeleton value occupies, for schedules.
+    /// The registers each block parameter and skeleton result occupies, for
+    /// schedules (0 for the other values, which schedules never name).
     skeleton_regs: Vec<u8>,
     /// The class of each skeleton value (after alias resolution); `None`
     /// for values no skeleton instruction or parameter defines.
@@ -173,22 +174,31 @@ impl<'a> Elaboration<'a> {
                 class_of[v] = graph.class_of_egg(imported.egraph.find(id));
             }
         };
+        // The registers of the values a schedule can name besides the ones
+        // elaboration creates: block parameters and skeleton results
+        // (skeleton operands are replaced by elaborated values).
+        let mut skeleton_regs = vec![0u8; skeleton.dfg.num_values()];
+        let mut defines = |v: Value| {
+            skeleton_regs[v.index()] = crate::schedule::encode_regs(skeleton.dfg.value_type(v));
+        };
         for b in skeleton.layout.blocks() {
-            skeleton.dfg.block_params(b).iter().for_each(|&p| note(p));
+            for &p in skeleton.dfg.block_params(b) {
+                note(p);
+                defines(p);
+            }
             for inst in skeleton.layout.block_insts(b) {
                 skeleton.dfg.inst_values(inst).for_each(&mut note);
-                skeleton
-                    .dfg
-                    .inst_results(inst)
-                    .iter()
-                    .for_each(|&r| note(r));
+                for &r in skeleton.dfg.inst_results(inst) {
+                    note(r);
+                    defines(r);
+                }
             }
         }
         Elaboration {
             imported,
             graph,
             skeleton,
-            skeleton_regs: crate::schedule::value_regs(skeleton),
+            skeleton_regs,
             cfg,
             domtree,
             loops,

@@ -75,11 +75,22 @@ pub fn encode_regs(ty: Type) -> u8 {
     (i << 4) | n as u8
 }
 
-/// [`encode_regs`] of every value of `func`, by value index.
-pub fn value_regs(func: &Function) -> Vec<u8> {
-    (0..func.dfg.num_values())
-        .map(|i| encode_regs(func.dfg.value_type(Value::new(i))))
-        .collect()
+/// [`encode_regs`] of the values `func`'s layout names (block parameters,
+/// operands and results), by value index; 0 for the others, which a
+/// schedule never names.
+pub fn named_value_regs(func: &Function) -> Vec<u8> {
+    let mut regs = vec![0u8; func.dfg.num_values()];
+    let mut name = |v: Value| regs[v.index()] = encode_regs(func.dfg.value_type(v));
+    for block in func.layout.blocks() {
+        func.dfg.block_params(block).iter().for_each(|&p| name(p));
+        for inst in func.layout.block_insts(block) {
+            func.dfg
+                .inst_values(inst)
+                .for_each(|v| name(func.dfg.resolve_aliases(v)));
+            func.dfg.inst_results(inst).iter().for_each(|&r| name(r));
+        }
+    }
+    regs
 }
 
 impl Schedule {
@@ -96,7 +107,7 @@ impl Schedule {
 
     /// The schedule of any CLIF function: its layout, with aliases resolved.
     pub fn of_function(func: &Function) -> Schedule {
-        let mut s = Schedule::empty(value_regs(func));
+        let mut s = Schedule::empty(named_value_regs(func));
         for block in func.layout.blocks() {
             s.begin_block(block, func.dfg.block_params(block));
             for inst in func.layout.block_insts(block) {
@@ -241,7 +252,7 @@ const NONE: u32 = u32::MAX;
 /// walks the skeleton and splices the lists in.
 pub struct ScheduleBuilder<'a> {
     skeleton: &'a Function,
-    /// [`value_regs`] of the skeleton.
+    /// The registers of the skeleton's block parameters and results.
     skeleton_regs: &'a [u8],
     graph: &'a ExtractionGraph,
     base: u32,
@@ -257,7 +268,8 @@ pub struct ScheduleBuilder<'a> {
 
 impl<'a> ScheduleBuilder<'a> {
     /// A builder for elaborations of `skeleton` in `graph`;
-    /// `skeleton_regs` is [`value_regs`] of the skeleton.
+    /// `skeleton_regs` holds [`encode_regs`] of the skeleton's block
+    /// parameters and results.
     pub fn new(
         skeleton: &'a Function,
         skeleton_regs: &'a [u8],
@@ -329,10 +341,16 @@ impl<'a> ScheduleBuilder<'a> {
                         s.push(uses.iter().copied(), results, call, None);
                     }
                     None => {
-                        let uses = func
+                        // Not elaborated (a block elaboration never
+                        // reached): the skeleton's own operands.
+                        let uses: Vec<Value> = func
                             .dfg
                             .inst_values(inst)
-                            .map(|v| func.dfg.resolve_aliases(v));
+                            .map(|v| func.dfg.resolve_aliases(v))
+                            .collect();
+                        for &v in &uses {
+                            s.regs[v.index()] = encode_regs(func.dfg.value_type(v));
+                        }
                         s.push(uses, results, call, None);
                     }
                 }
