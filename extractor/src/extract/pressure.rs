@@ -417,6 +417,30 @@ impl Extractor for PressureExtractor {
         if problem.graph.num_nodes() > NODE_LIMIT {
             return base;
         }
+        // Neither move can apply without calls (relief) or a chosen node
+        // that re-expresses an older one (original forms): then there is
+        // nothing to measure.
+        let graph = problem.graph;
+        let has_call = imported.skeleton.layout.blocks().any(|b| {
+            imported
+                .skeleton
+                .layout
+                .block_insts(b)
+                .any(|i| imported.skeleton.dfg.insts[i].opcode().is_call())
+        });
+        let re_expressed = || {
+            graph.classes().any(|c| {
+                base.get(c).is_some_and(|now| {
+                    graph
+                        .nodes(c)
+                        .min_by_key(|&n| graph.info(n).born)
+                        .is_some_and(|old| old != now && re_expression(graph, now, old))
+                })
+            })
+        };
+        if !has_call && !re_expressed() {
+            return base;
+        }
         let elaboration = Elaboration::new(imported, problem.graph);
         let flow = Flow::new(&imported.skeleton, elaboration.cfg(), elaboration.loops());
         let cx = Context {
