@@ -74,7 +74,7 @@
 //! (`reachable_if_acyclic`), with the always-acyclic fallback choice
 //! computed only if a root has no set or a cycle needs repairing.
 
-use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
+use super::{complete, first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
 
 /// See the module documentation.
@@ -121,18 +121,16 @@ fn extract_within(problem: &Problem, work_limit: usize) -> Choice {
     if let Some(choice) = reachable_if_acyclic(graph, &best) {
         return choice;
     }
-    // A root without a set, or a cycle: a class may have been re-chosen
-    // after a parent took its old set, which can leave a cycle through the
-    // final choices. Fill in with the always-acyclic fallback and repair
-    // with it where that happens.
+    completed(graph, &best)
+}
+
+/// The choice made of `best` when the fast path cannot: a root without a
+/// set, or a cycle. A class may have been re-chosen after a parent took its
+/// old set, which can leave a cycle through the final choices. Fill in with
+/// the always-acyclic fallback and repair with it where that happens.
+fn completed(graph: &ExtractionGraph, best: &[Option<NodeId>]) -> Choice {
     let fallback = first_resolvable(graph);
-    let mut choice = Choice::new(graph);
-    for c in graph.classes() {
-        if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
-            choice.set(c, n);
-        }
-    }
-    choice.prune(graph);
+    let mut choice = complete(graph, best, &fallback);
     if choice.check(graph).is_err() {
         repair_cycles(graph, &mut choice, &fallback);
     }
@@ -926,18 +924,7 @@ mod reference {
                 work.changed(c);
             }
         }
-        let mut choice = Choice::new(graph);
-        let fallback = first_resolvable(graph);
-        for c in graph.classes() {
-            if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
-                choice.set(c, n);
-            }
-        }
-        choice.prune(graph);
-        if choice.check(graph).is_err() {
-            repair_cycles(graph, &mut choice, &fallback);
-        }
-        (choice, Some((best, sets)))
+        (super::completed(graph, &best), Some((best, sets)))
     }
 
     /// Each class's set, if it has one, as (class, cost bits) pairs in

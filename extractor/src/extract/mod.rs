@@ -366,6 +366,22 @@ pub fn first_resolvable(graph: &ExtractionGraph) -> Choice {
     choice
 }
 
+/// The choice made of a best-node table: each class takes its best node, or
+/// `fallback`'s where it has none (its cost could not be formed); then
+/// pruned to what the roots need. Acyclic if every best node's children
+/// were costed before it, as a bottom-up fixpoint gives, but not otherwise:
+/// see `dag`'s repair.
+pub fn complete(graph: &ExtractionGraph, best: &[Option<NodeId>], fallback: &Choice) -> Choice {
+    let mut choice = Choice::new(graph);
+    for c in graph.classes() {
+        if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
+            choice.set(c, n);
+        }
+    }
+    choice.prune(graph);
+    choice
+}
+
 /// The nodes whose child classes can all be resolved bottom-up, in the
 /// order they become ready: a node is ready once each of its distinct child
 /// classes is resolved, and a class is resolved by the first of its nodes to

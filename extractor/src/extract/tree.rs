@@ -13,7 +13,7 @@
 //! that `cranelift` keeps Cranelift's saturating `u32` arithmetic bit for
 //! bit.
 
-use super::{first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
+use super::{complete, first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
 use crate::graph::{ExtractionGraph, NodeId, NodeKind};
 
 /// See the module documentation.
@@ -95,15 +95,7 @@ pub fn best_tree_costs<C: TreeCost>(
 /// cost saturated, which Cranelift resolves by "any node") take the
 /// always-acyclic first-resolvable node. Pruned to what the roots need.
 pub fn choice_from_best(graph: &ExtractionGraph, best: &[Option<NodeId>]) -> Choice {
-    let fallback = first_resolvable(graph);
-    let mut choice = Choice::new(graph);
-    for c in graph.classes() {
-        if let Some(n) = best[c.index()].or_else(|| fallback.get(c)) {
-            choice.set(c, n);
-        }
-    }
-    choice.prune(graph);
-    choice
+    complete(graph, best, &first_resolvable(graph))
 }
 
 /// The smallest cost an instruction may have in `tree`'s arithmetic: the
