@@ -341,7 +341,7 @@ fn run(cli: Cli) -> Result<i32> {
                 let out = pipeline::optimize(func, &*isa, &*ex, &rules, &settings)
                     .map_err(|e| anyhow!("{}: {e}", file.path))?;
                 if let Some(why) = &out.report.fallback {
-                    eprintln!("regpress: warning: {}: kept the input: {why}", func.name);
+                    eprintln!("regpress: warning: {}: fell back: {why}", func.name);
                 }
                 text.push_str(&out.func.display().to_string());
                 text.push('\n');

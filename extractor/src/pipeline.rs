@@ -6,13 +6,16 @@
 //! that cannot place a value, a verifier error) falls back to the prepared
 //! input function and says so in the report: a limit or a bug costs
 //! optimisation, never correctness.
+//!
+//! One more check guards against an output the backend cannot compile
+//! where Cranelift's own pipeline can (see [`lowering_fallback`]).
 
 use crate::elaborate::elaborate;
 use crate::extract::{Extractor, NodeCosts, Problem};
 use crate::graph::ExtractionGraph;
 use crate::import::{import, ImportStats};
 use crate::rules::{saturate, Limits, Rule, SaturationReport};
-use cranelift_codegen::ir::Function;
+use cranelift_codegen::ir::{types, Function};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use regpress_cost_model::Target;
@@ -78,7 +81,8 @@ pub struct Report {
     pub graph_nodes: usize,
     /// Time spent extracting.
     pub extract_time: Duration,
-    /// If the pipeline fell back to its input, why.
+    /// If the pipeline fell back, to its input or (when the backend cannot
+    /// compile the output) to the `cranelift` extractor's choice, why.
     pub fallback: Option<String>,
 }
 
@@ -240,13 +244,90 @@ pub fn optimize(
                 .map_err(|e| format!("output does not verify: {e}"))
         });
     let func = match result {
-        Ok(out) => out,
+        Ok(out) => match lowering_fallback(&out, isa, extractor, &imported, &problem) {
+            Some((alt, why)) => {
+                report.fallback = Some(why);
+                alt
+            }
+            None => out,
+        },
         Err(reason) => {
             report.fallback = Some(reason);
             prepared
         }
     };
     Ok(Optimized { func, report })
+}
+
+/// The `cranelift` extractor's output, and why, if the backend cannot
+/// compile `out` but can compile that.
+///
+/// The e-graph holds every form of a value, and the backends cannot lower
+/// them all: a program may even be written in a form its target cannot
+/// lower and rely on Cranelift's mid-end to rewrite it. Cranelift's
+/// filetests do this with `popcnt(splat x)` and vector rotates, which
+/// AArch64 lowers only as `splat(popcnt x)`. Our cost models know nothing
+/// of lowering, and `dag`'s ties keep the program's form, so such a choice
+/// is valid CLIF (it verifies and interprets) that no backend compiles.
+/// The `cranelift` extractor chooses as Cranelift does, so it is the
+/// fallback; if that fails too, `out` stands (it fails as Cranelift's own
+/// pipeline would without its rewrite).
+///
+/// Only functions with vector, 128-bit or half/quad-float values are
+/// compiled here: every backend lowers each scalar operation on 8- to
+/// 64-bit integers and on `f32`/`f64`, and compiling every output twice
+/// would double the cost of a comparison run. The principled fix, a
+/// lowering-aware cost, is open (notes.md §6.3).
+fn lowering_fallback(
+    out: &Function,
+    isa: &dyn TargetIsa,
+    extractor: &dyn Extractor,
+    imported: &crate::import::Imported,
+    problem: &Problem,
+) -> Option<(Function, String)> {
+    if extractor.name() == "cranelift" || !has_unusual_types(out) {
+        return None;
+    }
+    let why = lowers(out, isa).err()?;
+    let choice = crate::extract::cranelift::CraneliftExtractor.extract(problem);
+    let alt = elaborate(imported, problem.graph, &choice).ok()?;
+    cranelift_codegen::verify_function(&alt, isa).ok()?;
+    lowers(&alt, isa).ok()?;
+    Some((
+        alt,
+        format!(
+            "the backend cannot compile {}'s output ({why}); used the cranelift extractor's",
+            extractor.name()
+        ),
+    ))
+}
+
+/// Whether `func` has a value of a type outside the scalar 8- to 64-bit
+/// integers and `f32`/`f64` (see [`lowering_fallback`]).
+fn has_unusual_types(func: &Function) -> bool {
+    func.dfg.values().any(|v| {
+        let ty = func.dfg.value_type(v);
+        ty.is_vector() || ty.bits() > 64 || ty == types::F16
+    })
+}
+
+/// Compile `func` for `isa` without Cranelift's mid-end; a panic inside
+/// the backend counts as a failure.
+fn lowers(func: &Function, isa: &dyn TargetIsa) -> Result<(), String> {
+    let run = || {
+        let mut ctx = Context::for_function(func.clone());
+        ctx.compute_cfg();
+        ctx.compute_domtree();
+        let mut ra = regalloc2::Ctx::default();
+        let mut ctrl = cranelift_control::ControlPlane::default();
+        isa.compile_function(&ctx.func, &ctx.domtree, &mut ra, false, &mut ctrl)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(r) => r,
+        Err(_) => Err("the backend panicked".into()),
+    }
 }
 
 /// The extraction graph of an imported function, rooted at the classes its

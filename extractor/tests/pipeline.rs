@@ -185,6 +185,40 @@ fn function_without_blocks_is_refused() {
     assert!(codegen::compile(&file.functions[0], &*isa).is_err());
 }
 
+/// A program written in a form its target cannot lower, which Cranelift's
+/// mid-end rewrites into one it can (`splat(popcnt x)`): `dag` keeps the
+/// program's form on the cost tie, and the pipeline must then fall back to
+/// the `cranelift` extractor's choice, which compiles, and say so.
+#[test]
+fn output_the_backend_cannot_lower_falls_back_to_cranelifts_choice() {
+    let text = "function %f(i64) -> i64x2 {\nblock0(v0: i64):\n  v1 = splat.i64x2 v0\n  v2 = popcnt.i64x2 v1\n  return v2\n}\n";
+    let file = corpus::parse("popcnt.clif", text).unwrap();
+    let func = &file.functions[0];
+    for target in ["x86_64", "aarch64"] {
+        let isa = codegen::build_isa(target, "none").unwrap();
+        // The program as written does not compile: that is the premise.
+        assert!(codegen::compile(func, &*isa).is_err(), "{target}");
+        for name in ["dag", "pressure"] {
+            let ex = extract::by_name(name).unwrap();
+            let out = pipeline::optimize(
+                func,
+                &*isa,
+                &*ex,
+                &RuleSet::DEFAULT.rules(),
+                &Settings::default(),
+            )
+            .unwrap();
+            codegen::compile(&out.func, &*isa)
+                .unwrap_or_else(|e| panic!("{target} {name}: output does not compile: {e}"));
+            let why = out.report.fallback.expect("the fallback is reported");
+            assert!(
+                why.contains("cranelift extractor"),
+                "{target} {name}: {why}"
+            );
+        }
+    }
+}
+
 /// Every wasm function round-trips (verifier, no fallback, compiles for both
 /// targets), and the baseline stays faithful: total machine instructions
 /// within 2% of Cranelift's own `opt_level=speed` on each target.
