@@ -37,8 +37,9 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         common: Common,
-        /// Extractors, comma separated.
-        #[arg(long, default_value = "cranelift", value_delimiter = ',')]
+        /// Extractors, comma separated: `cranelift` (Cranelift's own cost,
+        /// the baseline), `tree`, `dag`, `pressure`, `exact`.
+        #[arg(long, default_value = "cranelift,pressure", value_delimiter = ',')]
         extractor: Vec<String>,
         /// Rule sets, comma separated; each is `default`, `default+reassoc`, … .
         #[arg(long, default_value = "default", value_delimiter = ',')]
