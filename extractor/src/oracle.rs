@@ -20,6 +20,7 @@
 //! computed before a call, summed into its argument, and all used again
 //! after it, so they are live across the call's clobbers.
 
+use std::ops::RangeInclusive;
 use crate::elaborate::elaborate;
 use crate::extract::{self, Choice, NodeCosts, OperandOrder, Placement, Problem};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
@@ -268,6 +269,10 @@ pub fn run(
     }))
 }
 
+/// The number of values [`generate`] computes before the calls: 2 to 7, so
+/// 6 to 11 live across them (x86-64 keeps 5 in callee-saved registers).
+pub const GENERATED_VALUES: RangeInclusive<usize> = 2..=7;
+
 /// A small deterministic high-pressure function, `%gen{seed}`: between
 /// 2 and 7 values computed from four parameters, passed to two calls,
 /// then each (and each parameter) combined with the calls' result, so that
@@ -276,13 +281,22 @@ pub fn run(
 /// `bxor`, `band`, `bor`, `imul` and `bnot`, so the reassociation and
 /// De Morgan rules give classes alternatives.
 pub fn generate(seed: u64) -> String {
+    generate_with(seed, GENERATED_VALUES)
+}
+
+/// [`generate`] with another number of values computed before the calls;
+/// `values.start() + 4` to `values.end() + 4` are then live across them.
+/// AArch64 keeps 10 in callee-saved registers, so it spills only from 7
+/// values on. `generate_with(seed, GENERATED_VALUES)` is `generate(seed)`.
+pub fn generate_with(seed: u64, values: RangeInclusive<usize>) -> String {
     let mut rng = Rng::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5151);
     let mut pick = |n: u64| (rng.next_u64() % n) as usize;
     let binops = ["iadd", "isub", "bxor", "band", "bor", "imul"];
     let mut body = String::new();
     let mut next = 4usize; // v0..v3 are parameters
     let mut defined: Vec<usize> = vec![0, 1, 2, 3];
-    let live = 2 + pick(6);
+    let (lo, hi) = (*values.start(), (*values.end()).max(*values.start()));
+    let live = lo + pick((hi - lo + 1) as u64);
     let mut keep = Vec::new();
     for _ in 0..live {
         // One operand is always a parameter: shallow values keep the number
@@ -384,6 +398,28 @@ pub struct OracleArgs {
     /// Candidate cap per function.
     #[arg(long, default_value_t = MAX_CANDIDATES)]
     pub max_candidates: usize,
+    /// How many values generated functions compute before their calls, as
+    /// `MIN..MAX` (inclusive); 4 more (the parameters) are live across the
+    /// calls. The default makes x86-64 spill; from 7 on AArch64 spills too.
+    #[arg(long, default_value = "2..7", value_parser = parse_values)]
+    pub values: RangeInclusive<usize>,
+}
+
+/// `MIN..MAX` (inclusive), both at least 1.
+fn parse_values(s: &str) -> std::result::Result<RangeInclusive<usize>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected MIN..MAX, found `{s}`"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<usize>()
+            .map_err(|e| format!("`{t}` in `{s}`: {e}"))
+    };
+    let (a, b) = (num(a)?, num(b)?);
+    if a == 0 || a > b || b > 64 {
+        return Err(format!("`{s}`: need 1 <= MIN <= MAX <= 64"));
+    }
+    Ok(a..=b)
 }
 
 /// Run `regpress oracle`: one JSON line per function and target on standard
@@ -421,7 +457,7 @@ pub fn command(args: &OracleArgs) -> Result<i32> {
     }
     let (mut made, mut seed) = (0, 0u64);
     while made < args.generate && seed < args.max_seeds {
-        let text = generate(seed);
+        let text = generate_with(seed, args.values.clone());
         seed += 1;
         let file = crate::corpus::parse("generated.clif", &text)?;
         let f = &file.functions[0];
