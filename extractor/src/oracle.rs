@@ -20,7 +20,6 @@
 //! computed before a call, summed into its argument, and all used again
 //! after it, so they are live across the call's clobbers.
 
-use std::ops::RangeInclusive;
 use crate::elaborate::elaborate;
 use crate::extract::{self, Choice, NodeCosts, OperandOrder, Placement, Problem};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
@@ -32,6 +31,7 @@ use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::Function;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 /// Default cap on enumerated candidates; past it a function is "not
 /// enumerable".
