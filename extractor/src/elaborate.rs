@@ -135,6 +135,53 @@ enum Task {
     Finish(ClassId, usize, Option<Vec<usize>>),
 }
 
+/// The control flow of a skeleton: its CFG, dominator tree and loops.
+/// Elaboration adds no blocks, so these also describe every elaboration of
+/// it. `pipeline::stage` computes them once, after the skeleton's last
+/// change, and the extractor and the final elaboration share them, as
+/// Cranelift's own e-graph pass receives the dominator tree and loop
+/// analysis its context computed before it.
+pub struct ControlFlow {
+    /// The control-flow graph.
+    pub cfg: ControlFlowGraph,
+    /// The dominator tree.
+    pub domtree: DominatorTree,
+    /// The loops.
+    pub loops: LoopAnalysis,
+}
+
+impl ControlFlow {
+    /// Analyse `func`.
+    pub fn of(func: &Function) -> Self {
+        let cfg = ControlFlowGraph::with_function(func);
+        let domtree = DominatorTree::with_function(func, &cfg);
+        let mut loops = LoopAnalysis::new();
+        loops.compute(func, &cfg, &domtree);
+        ControlFlow {
+            cfg,
+            domtree,
+            loops,
+        }
+    }
+}
+
+/// A [`ControlFlow`] that an [`Elaboration`] either borrows (the one staged
+/// with the skeleton) or computed itself.
+enum Flows<'a> {
+    Shared(&'a ControlFlow),
+    Own(Box<ControlFlow>),
+}
+
+impl std::ops::Deref for Flows<'_> {
+    type Target = ControlFlow;
+    fn deref(&self) -> &ControlFlow {
+        match self {
+            Flows::Shared(c) => c,
+            Flows::Own(c) => c,
+        }
+    }
+}
+
 /// What stays the same across elaborations of one imported function: the
 /// skeleton's control flow (elaboration adds no blocks), its dominator tree
 /// and loops, and the class of every skeleton value. The `pressure`
@@ -145,9 +192,7 @@ pub struct Elaboration<'a> {
     graph: &'a ExtractionGraph,
     /// The skeleton every elaboration starts from.
     skeleton: &'a Function,
-    cfg: ControlFlowGraph,
-    domtree: DominatorTree,
-    loops: LoopAnalysis,
+    control: Flows<'a>,
     /// The registers each block parameter and skeleton result occupies, for
     /// schedules (0 for the other values, which schedules never name).
     skeleton_regs: Vec<u8>,
@@ -160,10 +205,10 @@ impl<'a> Elaboration<'a> {
     /// Prepare to elaborate choices over `imported`'s skeleton.
     pub fn new(imported: &'a Imported, graph: &'a ExtractionGraph) -> Self {
         let skeleton = &imported.skeleton;
-        let cfg = ControlFlowGraph::with_function(skeleton);
-        let domtree = DominatorTree::with_function(skeleton, &cfg);
-        let mut loops = LoopAnalysis::new();
-        loops.compute(skeleton, &cfg, &domtree);
+        let control = match &imported.control {
+            Some(c) => Flows::Shared(c),
+            None => Flows::Own(Box::new(ControlFlow::of(skeleton))),
+        };
         // Only what the skeleton names: its operands, results and block
         // parameters (most values of the function are pure and were
         // imported into the e-graph).
@@ -199,21 +244,19 @@ impl<'a> Elaboration<'a> {
             graph,
             skeleton,
             skeleton_regs,
-            cfg,
-            domtree,
-            loops,
+            control,
             class_of,
         }
     }
 
     /// The skeleton's control-flow graph (also the elaborated function's).
     pub fn cfg(&self) -> &ControlFlowGraph {
-        &self.cfg
+        &self.control.cfg
     }
 
     /// The skeleton's loops (also the elaborated function's).
     pub fn loops(&self) -> &LoopAnalysis {
-        &self.loops
+        &self.control.loops
     }
 
     /// The skeleton every elaboration starts from.
@@ -417,6 +460,7 @@ impl<E: Emit> Elaborator<'_, E> {
                     let first = stack.len();
                     stack.extend(
                         self.cx
+                            .control
                             .domtree
                             .children(block)
                             .map(|c| Step::Enter(c, Some(block))),
@@ -436,13 +480,13 @@ impl<E: Emit> Elaborator<'_, E> {
 
     fn start_block(&mut self, block: Block, idom: Option<Block>) {
         while let Some(top) = self.loop_stack.last() {
-            if self.cx.loops.is_in_loop(block, top.lp) {
+            if self.cx.control.loops.is_in_loop(block, top.lp) {
                 break;
             }
             self.loop_stack.pop();
         }
         if let Some(idom) = idom {
-            if let Some(lp) = self.cx.loops.is_loop_header(block) {
+            if let Some(lp) = self.cx.control.loops.is_loop_header(block) {
                 self.loop_stack.push(LoopEntry {
                     lp,
                     hoist_block: idom,
@@ -639,7 +683,7 @@ impl<E: Emit> Elaborator<'_, E> {
         let skeleton = &self.cx.skeleton;
         let here = skeleton.layout.inst_block(before).expect("placed");
         match skeleton.dfg.value_def(v) {
-            ValueDef::Param(b, _) if self.cx.domtree.block_dominates(b, here) => {
+            ValueDef::Param(b, _) if self.cx.control.domtree.block_dominates(b, here) => {
                 Ok(Placed { block: b, value: v })
             }
             ValueDef::Result(inst, _) if self.defined.contains(v.index()) => Ok(Placed {
@@ -662,7 +706,7 @@ impl<E: Emit> Elaborator<'_, E> {
             .map(|a| {
                 self.loop_stack
                     .iter()
-                    .position(|l| !self.cx.loops.is_in_loop(a.block, l.lp))
+                    .position(|l| !self.cx.control.loops.is_in_loop(a.block, l.lp))
                     .unwrap_or(self.loop_stack.len())
             })
             .max()

@@ -94,6 +94,10 @@ pub struct ExtractionGraph {
     /// (`Op::Value`), `u32::MAX` for the others. A dense copy of what
     /// `egg_node` holds, because elaboration asks it for every operand.
     live_value: Vec<u32>,
+    /// For graphs built from an egg e-graph: the class of each canonical
+    /// egg id that is a value class (`u32::MAX` elsewhere), indexed by the
+    /// id. Elaboration looks up the class of every skeleton operand.
+    egg_index: Vec<u32>,
     /// For foreign graphs: the name of each class and node.
     pub names: Vec<String>,
 }
@@ -293,7 +297,13 @@ impl ExtractionGraph {
         let mut roots: Vec<ClassId> = roots.iter().map(|&r| index[&egraph.find(r)]).collect();
         roots.sort();
         roots.dedup();
-        b.finish(roots)
+        let mut graph = b.finish(roots);
+        let top = value_classes.last().map_or(0, |&id| usize::from(id) + 1);
+        graph.egg_index = vec![u32::MAX; top];
+        for (i, &id) in value_classes.iter().enumerate() {
+            graph.egg_index[usize::from(id)] = i as u32;
+        }
+        graph
     }
 
     /// The value a live node stands for (a block parameter or skeleton
@@ -307,9 +317,9 @@ impl ExtractionGraph {
 
     /// The class of an egg class (graphs built by `from_egraph` only).
     pub fn class_of_egg(&self, id: egg::Id) -> Option<ClassId> {
-        self.egg_class
-            .binary_search(&id)
-            .ok()
-            .map(|i| ClassId(i as u32))
+        match self.egg_index.get(usize::from(id)) {
+            Some(&i) if i != u32::MAX => Some(ClassId(i)),
+            _ => None,
+        }
     }
 }

@@ -36,6 +36,12 @@ pub struct Imported {
     pub value_class: FnvHashMap<Value, Id>,
     /// What the importer saw.
     pub stats: ImportStats,
+    /// The skeleton's control flow, once the skeleton is final:
+    /// `pipeline::stage` sets it after the skeleton's simplification, and
+    /// elaboration uses it instead of recomputing it. `None` until then
+    /// (elaboration then computes its own). Whoever changes the skeleton's
+    /// control flow after it is set must reset it.
+    pub control: Option<crate::elaborate::ControlFlow>,
 }
 
 /// Counts from import.
@@ -139,6 +145,7 @@ pub fn import(func: &Function) -> Imported {
         egraph,
         value_class,
         stats,
+        control: None,
     }
 }
 

@@ -190,6 +190,9 @@ pub fn stage(prepared: &Function, rules: &[Rule], limits: &Limits) -> Staged {
     let (egraph, saturation) = saturate(egraph, rules, limits);
     imported.egraph = egraph;
     let skeleton = crate::skeleton::simplify(&mut imported);
+    // The skeleton is final: its control flow serves the extractor and the
+    // final elaboration alike.
+    imported.control = Some(crate::elaborate::ControlFlow::of(&imported.skeleton));
     let graph = extraction_graph(&imported);
     Staged {
         imported,

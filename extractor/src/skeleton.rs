@@ -55,6 +55,9 @@ pub struct SkeletonStats {
 
 /// Simplify the skeleton of `imported` in place.
 pub fn simplify(imported: &mut Imported) -> SkeletonStats {
+    // The control flow computed for the old skeleton would not describe
+    // the new one.
+    imported.control = None;
     let mut stats = SkeletonStats::default();
     // A value naming each class that has one, to re-point conditions at.
     let mut class_value: HashMap<Id, Value> = HashMap::new();
