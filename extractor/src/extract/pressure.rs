@@ -67,6 +67,18 @@ pub const MAX_ROUNDS: usize = 1;
 /// otherwise spend more time here than Cranelift spends compiling them.
 pub const NODE_LIMIT: usize = 400_000;
 
+/// The original-forms move is tried only when at least this many hot
+/// classes chose a re-expression of their original form. The move exists
+/// for rule families that reshape whole expression trees (reassociation,
+/// De Morgan); a few re-expressed classes (commutations and the like under
+/// the default rules) rarely change pressure, and each trial costs two
+/// full evaluations. Measured before this limit existed (notes.md §6.7):
+/// on the wasm corpus 218 trials with 1 to 102 such classes took 31% of
+/// `pressure`'s time and 13 of them were kept, each with at most 5; on
+/// the kernels the two trials kept (`keccak_f1600_straight` under De
+/// Morgan, both targets) had 664 and 669.
+pub const ORIGINAL_FORMS_MIN: usize = 128;
+
 /// A class is worth recomputing only if its node costs at most this, in the
 /// cost model's cycles ([`Cost::scalar`](regpress_cost_model::Cost::scalar)):
 /// one simple ALU instruction or one load, not a multiply chain.
@@ -300,12 +312,14 @@ impl Context<'_> {
     /// The current choice with every hot class that chose a rewritten node
     /// put back to its oldest node (the form the program had; see
     /// `dag`'s ties), operands filled in the same way where they were not
-    /// chosen. `None` if nothing changes or the result is ill-formed.
-    fn original_forms(&self, choice: &Choice, eval: &Evaluation) -> Option<Choice> {
+    /// chosen. `None` if fewer than `min` classes go back, or the result is
+    /// ill-formed.
+    fn original_forms(&self, choice: &Choice, eval: &Evaluation, min: usize) -> Option<Choice> {
         let graph = self.problem.graph;
         let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).born);
         let mut trial = choice.clone();
-        let mut changed = false;
+        // Hot classes put back to their original form.
+        let mut back = 0usize;
         let mut stack: Vec<ClassId> = Vec::new();
         for v in eval.pressure.hot.ones() {
             let Some((c, _)) = eval.class_of(v) else {
@@ -315,9 +329,12 @@ impl Context<'_> {
             let Some(now) = trial.get(c) else { continue };
             if now != old && re_expression(graph, now, old) {
                 trial.set(c, old);
-                changed = true;
+                back += 1;
                 stack.extend(graph.children(old));
             }
+        }
+        if back < min.max(1) {
+            return None;
         }
         while let Some(k) = stack.pop() {
             if trial.get(k).is_none() {
@@ -325,9 +342,6 @@ impl Context<'_> {
                 trial.set(k, old);
                 stack.extend(graph.children(old));
             }
-        }
-        if !changed {
-            return None;
         }
         trial.prune(graph);
         trial.check(graph).ok()?;
@@ -511,7 +525,7 @@ impl Extractor for PressureExtractor {
         // is the move that pays: before it, this move was tried on 266
         // functions there and kept on 36, and dropping it improved both
         // targets slightly; the kernels under De Morgan need it.)
-        if let Some(trial) = cx.original_forms(&choice, &best) {
+        if let Some(trial) = cx.original_forms(&choice, &best, ORIGINAL_FORMS_MIN) {
             // The relief was kept on its prediction: measure it before
             // comparing with it.
             if stale {
@@ -562,6 +576,66 @@ mod tests {
         s
     }
 
+    fn context<'a>(staged: &'a crate::pipeline::Staged, problem: &'a Problem<'a>) -> Context<'a> {
+        let elaboration = Elaboration::new(&staged.imported, &staged.graph);
+        let flow = Flow::new(
+            &staged.imported.skeleton,
+            elaboration.cfg(),
+            elaboration.loops(),
+        );
+        Context {
+            problem,
+            costs: TargetCosts::new(&staged.imported, &staged.graph, Target::X86_64),
+            target: Target::X86_64,
+            elaboration,
+            flow,
+        }
+    }
+
+    /// The original-forms move goes back where hot classes chose a
+    /// re-expression, and only when there are at least `min` of them: on
+    /// `keccak_f1600_straight` under De Morgan (the case the move exists
+    /// for) it proposes a trial with a low minimum and none with a minimum
+    /// above the number of classes it would put back.
+    #[test]
+    fn original_forms_need_enough_re_expressed_hot_classes() {
+        let file =
+            crate::corpus::parse("keccak.clif", include_str!("../../kernels/keccak.clif")).unwrap();
+        let func = file
+            .functions
+            .iter()
+            .find(|f| f.name.to_string() == "%keccak_f1600_straight")
+            .unwrap();
+        let isa = crate::validate::codegen::build_isa("x86_64", "none").unwrap();
+        let prepared = crate::pipeline::prepare(func, &*isa);
+        let rules = crate::rules::RuleSet::parse("default+reassoc+demorgan")
+            .unwrap()
+            .rules();
+        let staged = crate::pipeline::stage(&prepared, &rules, &Default::default());
+        let costs = NodeCosts::given(&staged.graph);
+        let problem = Problem {
+            graph: &staged.graph,
+            costs: &costs,
+            function: Some((&staged.imported, Target::X86_64)),
+        };
+        let cx = context(&staged, &problem);
+        let base = DagExtractor.extract(&problem);
+        let eval = cx.evaluate(&base).unwrap();
+        let trial = cx
+            .original_forms(&base, &eval, 1)
+            .expect("re-expressed hot classes");
+        let changed = problem
+            .graph
+            .classes()
+            .filter(|&c| trial.get(c) != base.get(c))
+            .count();
+        assert!(changed >= ORIGINAL_FORMS_MIN, "{changed}");
+        assert!(cx
+            .original_forms(&base, &eval, ORIGINAL_FORMS_MIN)
+            .is_some());
+        assert!(cx.original_forms(&base, &eval, changed + 1).is_none());
+    }
+
     /// The predicted change of a relief batch agrees with its measured
     /// change: both a gain, within a factor of two.
     #[test]
@@ -576,19 +650,7 @@ mod tests {
             costs: &costs,
             function: Some((&staged.imported, Target::X86_64)),
         };
-        let elaboration = Elaboration::new(&staged.imported, &staged.graph);
-        let flow = Flow::new(
-            &staged.imported.skeleton,
-            elaboration.cfg(),
-            elaboration.loops(),
-        );
-        let cx = Context {
-            problem: &problem,
-            costs: TargetCosts::new(&staged.imported, &staged.graph, Target::X86_64),
-            target: Target::X86_64,
-            elaboration,
-            flow,
-        };
+        let cx = context(&staged, &problem);
         let base = DagExtractor.extract(&problem);
         let eval = cx.evaluate(&base).unwrap();
         let candidates = cx.candidates(&base, &eval);
