@@ -35,8 +35,9 @@
 //! local, as many as the call has too many; the batch is kept if its
 //! objective change, predicted from the base's schedule and liveness, is a
 //! gain, and otherwise it (then its first half) is elaborated and measured.
-//! Then hot values (live where the target runs out of registers) go back
-//! to their original forms, kept only if a measurement says so. A limit on
+//! Then, where many hot values (live where the target runs out of
+//! registers) chose a re-expression, they go back to their original forms,
+//! kept only if a measurement says so. A limit on
 //! rounds and on graph size bounds the time;
 //! hitting it leaves `dag`'s placement, which is always correct.
 
