@@ -577,20 +577,32 @@ mod tests {
         s
     }
 
-    fn context<'a>(staged: &'a crate::pipeline::Staged, problem: &'a Problem<'a>) -> Context<'a> {
+    /// Run `f` with `pressure`'s context for `staged` on x86-64, and the
+    /// problem it extracts.
+    fn on_x86_64<R>(
+        staged: &crate::pipeline::Staged,
+        f: impl FnOnce(&Context, &Problem) -> R,
+    ) -> R {
+        let costs = NodeCosts::given(&staged.graph);
+        let problem = Problem {
+            graph: &staged.graph,
+            costs: &costs,
+            function: Some((&staged.imported, Target::X86_64)),
+        };
         let elaboration = Elaboration::new(&staged.imported, &staged.graph);
         let flow = Flow::new(
             &staged.imported.skeleton,
             elaboration.cfg(),
             elaboration.loops(),
         );
-        Context {
-            problem,
+        let cx = Context {
+            problem: &problem,
             costs: TargetCosts::new(&staged.imported, &staged.graph, Target::X86_64),
             target: Target::X86_64,
             elaboration,
             flow,
-        }
+        };
+        f(&cx, &problem)
     }
 
     /// The original-forms move goes back where hot classes chose a
@@ -613,28 +625,23 @@ mod tests {
             .unwrap()
             .rules();
         let staged = crate::pipeline::stage(&prepared, &rules, &Default::default());
-        let costs = NodeCosts::given(&staged.graph);
-        let problem = Problem {
-            graph: &staged.graph,
-            costs: &costs,
-            function: Some((&staged.imported, Target::X86_64)),
-        };
-        let cx = context(&staged, &problem);
-        let base = DagExtractor.extract(&problem);
-        let eval = cx.evaluate(&base).unwrap();
-        let trial = cx
-            .original_forms(&base, &eval, 1)
-            .expect("re-expressed hot classes");
-        let changed = problem
-            .graph
-            .classes()
-            .filter(|&c| trial.get(c) != base.get(c))
-            .count();
-        assert!(changed >= ORIGINAL_FORMS_MIN, "{changed}");
-        assert!(cx
-            .original_forms(&base, &eval, ORIGINAL_FORMS_MIN)
-            .is_some());
-        assert!(cx.original_forms(&base, &eval, changed + 1).is_none());
+        on_x86_64(&staged, |cx, problem| {
+            let base = DagExtractor.extract(problem);
+            let eval = cx.evaluate(&base).unwrap();
+            let trial = cx
+                .original_forms(&base, &eval, 1)
+                .expect("re-expressed hot classes");
+            let changed = problem
+                .graph
+                .classes()
+                .filter(|&c| trial.get(c) != base.get(c))
+                .count();
+            assert!(changed >= ORIGINAL_FORMS_MIN, "{changed}");
+            assert!(cx
+                .original_forms(&base, &eval, ORIGINAL_FORMS_MIN)
+                .is_some());
+            assert!(cx.original_forms(&base, &eval, changed + 1).is_none());
+        });
     }
 
     /// The predicted change of a relief batch agrees with its measured
@@ -645,32 +652,27 @@ mod tests {
             .unwrap()
             .functions[0];
         let staged = crate::pipeline::stage(func, &[], &Default::default());
-        let costs = NodeCosts::given(&staged.graph);
-        let problem = Problem {
-            graph: &staged.graph,
-            costs: &costs,
-            function: Some((&staged.imported, Target::X86_64)),
-        };
-        let cx = context(&staged, &problem);
-        let base = DagExtractor.extract(&problem);
-        let eval = cx.evaluate(&base).unwrap();
-        let candidates = cx.candidates(&base, &eval);
-        assert!(candidates.len() >= 4, "{candidates:?}");
-        let mut trial = base.clone();
-        for &c in &candidates {
-            cx.make_local(&mut trial, c);
-        }
-        let predicted = cx.relief_delta(&base, &trial, &eval);
-        let measured = cx
-            .delta(&trial, &cx.evaluate(&trial).unwrap(), &base, &eval)
-            .0;
-        assert!(
-            predicted < 0.0 && measured < 0.0,
-            "{predicted} vs {measured}"
-        );
-        assert!(
-            predicted / measured > 0.5 && predicted / measured < 2.0,
-            "{predicted} vs {measured}"
-        );
+        on_x86_64(&staged, |cx, problem| {
+            let base = DagExtractor.extract(problem);
+            let eval = cx.evaluate(&base).unwrap();
+            let candidates = cx.candidates(&base, &eval);
+            assert!(candidates.len() >= 4, "{candidates:?}");
+            let mut trial = base.clone();
+            for &c in &candidates {
+                cx.make_local(&mut trial, c);
+            }
+            let predicted = cx.relief_delta(&base, &trial, &eval);
+            let measured = cx
+                .delta(&trial, &cx.evaluate(&trial).unwrap(), &base, &eval)
+                .0;
+            assert!(
+                predicted < 0.0 && measured < 0.0,
+                "{predicted} vs {measured}"
+            );
+            assert!(
+                predicted / measured > 0.5 && predicted / measured < 2.0,
+                "{predicted} vs {measured}"
+            );
+        });
     }
 }
