@@ -144,6 +144,7 @@ impl Common {
                 time: Duration::from_millis(self.max_millis),
             },
             max_insts: self.max_insts,
+            ..Settings::default()
         }
     }
 }

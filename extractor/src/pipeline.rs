@@ -55,6 +55,14 @@ pub struct Settings {
     pub limits: Limits,
     /// Refuse functions with more instructions than this.
     pub max_insts: usize,
+    /// Compile outputs that have vector or wide values, and fall back to the
+    /// `cranelift` extractor's choice where the backend cannot (see
+    /// [`lowering_fallback`]). The check runs Cranelift's backend, which
+    /// panics on some inputs it cannot compile (i128 arguments on x86-64,
+    /// for one); the panic is caught, which needs `panic = "unwind"` and
+    /// still goes through the panic hook. Harnesses that treat every panic
+    /// as fatal (libFuzzer's) turn it off.
+    pub lowering_check: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +70,7 @@ impl Default for Settings {
         Settings {
             limits: Limits::default(),
             max_insts: 1_000_000,
+            lowering_check: true,
         }
     }
 }
@@ -247,13 +256,16 @@ pub fn optimize(
                 .map_err(|e| format!("output does not verify: {e}"))
         });
     let func = match result {
-        Ok(out) => match lowering_fallback(&out, isa, extractor, &imported, &problem) {
-            Some((alt, why)) => {
-                report.fallback = Some(why);
-                alt
+        Ok(out) if settings.lowering_check => {
+            match lowering_fallback(&out, isa, extractor, &imported, &problem) {
+                Some((alt, why)) => {
+                    report.fallback = Some(why);
+                    alt
+                }
+                None => out,
             }
-            None => out,
-        },
+        }
+        Ok(out) => out,
         Err(reason) => {
             report.fallback = Some(reason);
             prepared

@@ -263,6 +263,7 @@ impl MeasureArgs {
                 time: Duration::from_millis(self.max_millis),
             },
             max_insts: self.max_insts,
+            ..Settings::default()
         }
     }
 
