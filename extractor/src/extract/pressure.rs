@@ -317,7 +317,6 @@ impl Context<'_> {
     /// ill-formed.
     fn original_forms(&self, choice: &Choice, eval: &Evaluation, min: usize) -> Option<Choice> {
         let graph = self.problem.graph;
-        let oldest = |c: ClassId| graph.nodes(c).min_by_key(|&n| graph.info(n).born);
         let mut trial = choice.clone();
         // Hot classes put back to their original form.
         let mut back = 0usize;
@@ -326,9 +325,7 @@ impl Context<'_> {
             let Some((c, _)) = eval.class_of(v) else {
                 continue;
             };
-            let old = oldest(c)?;
-            let Some(now) = trial.get(c) else { continue };
-            if now != old && re_expression(graph, now, old) {
+            if let Some(old) = re_expressed_original(graph, &trial, c) {
                 trial.set(c, old);
                 back += 1;
                 stack.extend(graph.children(old));
@@ -339,7 +336,7 @@ impl Context<'_> {
         }
         while let Some(k) = stack.pop() {
             if trial.get(k).is_none() {
-                let old = oldest(k)?;
+                let old = oldest(graph, k)?;
                 trial.set(k, old);
                 stack.extend(graph.children(old));
             }
@@ -406,6 +403,20 @@ impl Context<'_> {
 /// narrowing, min/max for select), and going back on them costs
 /// instructions for nothing. On the wasm corpus under the default rules,
 /// nine in ten hot classes with a rewritten node were simplifications.
+/// The oldest node of class `c`: the form the program had (see `dag`'s
+/// ties).
+fn oldest(graph: &ExtractionGraph, c: ClassId) -> Option<NodeId> {
+    graph.nodes(c).min_by_key(|&n| graph.info(n).born)
+}
+
+/// The original form of class `c`, if `choice` computes `c` with a node
+/// that re-expresses it ([`re_expression`]) rather than with it.
+fn re_expressed_original(graph: &ExtractionGraph, choice: &Choice, c: ClassId) -> Option<NodeId> {
+    let now = choice.get(c)?;
+    let old = oldest(graph, c)?;
+    (now != old && re_expression(graph, now, old)).then_some(old)
+}
+
 fn re_expression(graph: &ExtractionGraph, now: NodeId, old: NodeId) -> bool {
     let (NodeKind::Inst(a), NodeKind::Inst(b)) = (graph.info(now).kind, graph.info(old).kind)
     else {
@@ -432,9 +443,10 @@ impl Extractor for PressureExtractor {
         if problem.graph.num_nodes() > NODE_LIMIT {
             return base;
         }
-        // Neither move can apply without calls (relief) or a chosen node
-        // that re-expresses an older one (original forms): then there is
-        // nothing to measure.
+        // Neither move can apply without calls (relief) or at least
+        // ORIGINAL_FORMS_MIN chosen nodes that re-express older ones
+        // (original forms, which counts only the hot ones among them):
+        // then there is nothing to measure.
         let graph = problem.graph;
         let has_call = imported.skeleton.layout.blocks().any(|b| {
             imported
@@ -443,17 +455,16 @@ impl Extractor for PressureExtractor {
                 .block_insts(b)
                 .any(|i| imported.skeleton.dfg.insts[i].opcode().is_call())
         });
-        let re_expressed = || {
-            graph.classes().any(|c| {
-                base.get(c).is_some_and(|now| {
-                    graph
-                        .nodes(c)
-                        .min_by_key(|&n| graph.info(n).born)
-                        .is_some_and(|old| old != now && re_expression(graph, now, old))
-                })
-            })
+        let enough_re_expressed = || {
+            let min = ORIGINAL_FORMS_MIN.max(1);
+            graph
+                .classes()
+                .filter(|&c| re_expressed_original(graph, &base, c).is_some())
+                .take(min)
+                .count()
+                >= min
         };
-        if !has_call && !re_expressed() {
+        if !has_call && !enough_re_expressed() {
             return base;
         }
         let elaboration = Elaboration::new(imported, problem.graph);
