@@ -86,8 +86,6 @@ pub struct ExtractionGraph {
     /// The classes whose values are demanded from outside (skeleton operands,
     /// or a gym file's roots).
     pub roots: Vec<ClassId>,
-    /// For graphs built from an egg e-graph: the egg class of each class.
-    pub egg_class: Vec<egg::Id>,
     /// For graphs built from an egg e-graph: the egg node of each node.
     pub egg_node: Vec<ClifNode>,
     /// For graphs built from an egg e-graph: the value of each live node
@@ -253,7 +251,6 @@ impl ExtractionGraph {
             let class = &egraph[id];
             let ty = class.data.value_type().unwrap();
             b.begin_class(ty, class.data.konst);
-            b.graph_mut().egg_class.push(id);
             for node in &class.nodes {
                 if let Op::Value(v) = node.op {
                     if egraph.analysis.removed.contains(&v) {
