@@ -361,6 +361,7 @@ impl<'a> ScheduleBuilder<'a> {
 }
 
 impl Emit for ScheduleBuilder<'_> {
+    #[inline]
     fn emit(&mut self, c: ClassId, _n: NodeId, args: &[Value], before: Inst) -> Value {
         let start = self.pending_uses.len() as u32;
         self.pending_uses.extend_from_slice(args);
