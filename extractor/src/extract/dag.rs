@@ -76,6 +76,8 @@
 
 use super::{complete, first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
+use fixedbitset::FixedBitSet;
+use std::cell::Cell;
 
 /// See the module documentation.
 pub struct DagExtractor;
@@ -107,21 +109,55 @@ impl Extractor for DagExtractor {
     }
 
     fn extract(&self, problem: &Problem) -> Choice {
-        extract_within(problem, WORK_LIMIT)
+        extract_within(problem, WORK_LIMIT, Ties::Oldest).choice
     }
+}
+
+/// Which of two nodes of equal cost `dag` keeps, once the canonical
+/// operand order has not decided (see [`tie_rank`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Ties {
+    /// The oldest node: the program's own form where it is in the running.
+    /// `dag`'s rule (see the module documentation).
+    Oldest,
+    /// The newest node: the last rewrite, as Cranelift's extraction does.
+    /// The `pressure` extractor weighs this choice against `dag`'s where
+    /// many classes tie between different forms.
+    Newest,
+}
+
+/// `dag`'s choice under a tie rule, with a count of the ties that rule
+/// decided.
+pub struct TiedChoice {
+    /// The choice.
+    pub choice: Choice,
+    /// Classes where, at some step of the fixpoint, two nodes of different
+    /// forms (not only operand orders; see [`same_form`]) had equal cost
+    /// sets, so that the tie rule chose the form. Zero when the work limit
+    /// was hit.
+    pub form_ties: usize,
+}
+
+/// `dag`'s choice with ties broken by `ties`.
+pub fn extract_with_ties(problem: &Problem, ties: Ties) -> TiedChoice {
+    extract_within(problem, WORK_LIMIT, ties)
 }
 
 /// `dag`'s choice, or the `cranelift` extractor's once the sets formed
 /// exceed `work_limit` members ([`WORK_LIMIT`]).
-fn extract_within(problem: &Problem, work_limit: usize) -> Choice {
+fn extract_within(problem: &Problem, work_limit: usize, ties: Ties) -> TiedChoice {
     let graph = problem.graph;
-    let Some((best, _)) = resolve(problem, work_limit) else {
-        return super::cranelift::CraneliftExtractor.extract(problem);
+    let Some(Resolved {
+        best, form_ties, ..
+    }) = resolve(problem, work_limit, ties)
+    else {
+        return TiedChoice {
+            choice: super::cranelift::CraneliftExtractor.extract(problem),
+            form_ties: 0,
+        };
     };
-    if let Some(choice) = reachable_if_acyclic(graph, &best) {
-        return choice;
-    }
-    completed(graph, &best)
+    let choice = reachable_if_acyclic(graph, &best).unwrap_or_else(|| completed(graph, &best));
+    TiedChoice { choice, form_ties }
 }
 
 /// The choice made of `best` when the fast path cannot: a root without a
@@ -137,15 +173,25 @@ fn completed(graph: &ExtractionGraph, best: &[Option<NodeId>]) -> Choice {
     choice
 }
 
+/// What the fixpoint found.
+struct Resolved<'a> {
+    /// Each class's best node.
+    best: Vec<Option<NodeId>>,
+    /// Their cost sets (read by the tests, which check them against a
+    /// reference).
+    #[cfg_attr(not(test), allow(dead_code))]
+    sets: CostSets<'a>,
+    /// See [`TiedChoice::form_ties`].
+    form_ties: usize,
+}
+
 /// The worklist fixpoint: each class's best node and cost set, or `None`
 /// once the sets formed exceed `work_limit` members.
-fn resolve<'a>(
-    problem: &Problem<'a>,
-    work_limit: usize,
-) -> Option<(Vec<Option<NodeId>>, CostSets<'a>)> {
+fn resolve<'a>(problem: &Problem<'a>, work_limit: usize, ties: Ties) -> Option<Resolved<'a>> {
     let graph = problem.graph;
     let mut sets = CostSets::new(graph, problem.costs);
     let mut best: Vec<Option<NodeId>> = vec![None; graph.num_classes()];
+    let mut form_tied = FixedBitSet::with_capacity(graph.num_classes());
     let mut formed = 0usize;
     let mut work = Worklist::new(graph);
     while let Some(n) = work.pop() {
@@ -159,7 +205,19 @@ fn resolve<'a>(
         }
         let better = match best[c.index()] {
             None => true,
-            Some(b) => sets.cheaper(&candidate, c, || tie_rank(graph, n) < tie_rank(graph, b)),
+            Some(b) => {
+                // Asked only on a tie; a tie between different opcodes is
+                // a choice of form, which `pressure` wants to know about.
+                let tied = Cell::new(false);
+                let better = sets.cheaper(&candidate, c, || {
+                    tied.set(true);
+                    tie_rank(graph, n, ties) < tie_rank(graph, b, ties)
+                });
+                if tied.get() && !same_form(graph, n, b) {
+                    form_tied.insert(c.index());
+                }
+                better
+            }
         };
         if better {
             sets.keep(c, &candidate);
@@ -169,7 +227,11 @@ fn resolve<'a>(
             sets.discard(&candidate);
         }
     }
-    Some((best, sets))
+    Some(Resolved {
+        best,
+        sets,
+        form_ties: form_tied.count_ones(..),
+    })
 }
 
 /// The best nodes of the classes reachable from the roots, if every root
@@ -253,11 +315,28 @@ fn decide(
     prefers(new, old, &tie_wins)
 }
 
+/// Whether two nodes of a class are one form: the same operation on the
+/// same operand classes, in any order (what commutation rules add).
+fn same_form(graph: &ExtractionGraph, a: NodeId, b: NodeId) -> bool {
+    let (ka, kb) = (graph.children(a), graph.children(b));
+    graph.info(a).kind == graph.info(b).kind
+        && ka.len() == kb.len()
+        && ka
+            .iter()
+            .all(|k| ka.iter().filter(|&x| x == k).count() == kb.iter().filter(|&x| x == k).count())
+}
+
 /// Among nodes of equal cost, the lower rank wins: a canonical operand
 /// order first (constants on the right, which the lowerings need; see
-/// [`ExtractionGraph::constant_on_left`]), then the oldest node.
-fn tie_rank(graph: &ExtractionGraph, n: NodeId) -> (bool, u32) {
-    (graph.constant_on_left(n), graph.info(n).born)
+/// [`ExtractionGraph::constant_on_left`]), then the oldest node, or the
+/// newest under [`Ties::Newest`].
+fn tie_rank(graph: &ExtractionGraph, n: NodeId, ties: Ties) -> (bool, u32) {
+    let born = graph.info(n).born;
+    let age = match ties {
+        Ties::Oldest => born,
+        Ties::Newest => u32::MAX - born,
+    };
+    (graph.constant_on_left(n), age)
 }
 
 /// The members of one cost set whose class ids share a block position
@@ -755,6 +834,11 @@ mod tests {
     /// Saturate `body` (a function whose last instruction defines `root`,
     /// returned) under `rules` and elaborate `dag`'s choice.
     fn dag_text(body: &str, root: u32, rules: &str) -> String {
+        dag_text_with(body, root, rules, Ties::Oldest).0
+    }
+
+    /// [`dag_text`] under a tie rule, with the count of form ties.
+    fn dag_text_with(body: &str, root: u32, rules: &str, ties: Ties) -> (String, usize) {
         let file = crate::corpus::parse("t.clif", body).unwrap();
         let mut imported = crate::import::import(&file.functions[0]);
         let rules = RuleSet::parse(rules).unwrap().rules();
@@ -768,10 +852,35 @@ mod tests {
         );
         let graph = ExtractionGraph::from_egraph(&imported.egraph, &[root]);
         let costs = NodeCosts::given(&graph);
-        let choice = DagExtractor.extract(&Problem::foreign(&graph, &costs));
+        let TiedChoice { choice, form_ties } =
+            extract_with_ties(&Problem::foreign(&graph, &costs), ties);
         choice.check(&graph).unwrap();
         let out = crate::elaborate::elaborate(&imported, &graph, &choice).unwrap();
-        out.display().to_string()
+        (out.display().to_string(), form_ties)
+    }
+
+    /// Reassociation gives `(v0 + v1) + v2` other forms of equal cost: the
+    /// newest tie rule takes one of them, the oldest keeps the program's,
+    /// and both count the classes where forms tied.
+    #[test]
+    fn newest_ties_take_a_rewrite_and_form_ties_are_counted() {
+        let body = "function %f(i32, i32, i32) -> i32 {\nblock0(v0: i32, v1: i32, v2: i32):\n v3 = iadd v0, v1\n v4 = iadd v3, v2\n return v4\n}";
+        let (oldest, ties_oldest) = dag_text_with(body, 4, "reassoc", Ties::Oldest);
+        let (newest, ties_newest) = dag_text_with(body, 4, "reassoc", Ties::Newest);
+        assert!(oldest.contains("iadd v0, v1"), "{oldest}");
+        assert!(!newest.contains("iadd v0, v1"), "{newest}");
+        assert!(ties_oldest >= 1, "{ties_oldest}");
+        assert!(ties_newest >= 1, "{ties_newest}");
+    }
+
+    /// Operand orders are not forms: commuted copies tie, but they are not
+    /// counted.
+    #[test]
+    fn operand_orders_are_not_form_ties() {
+        let body = "function %f(i32, i32) -> i32 {\nblock0(v0: i32, v1: i32):\n v2 = iadd v0, v1\n return v2\n}";
+        let (text, ties) = dag_text_with(body, 2, "reassoc", Ties::Newest);
+        assert!(text.contains("iadd v1, v0"), "{text}");
+        assert_eq!(ties, 0);
     }
 
     /// Under commutativity, `iadd v0, v1` and `iadd v1, v0` tie; `dag`
@@ -891,11 +1000,11 @@ mod reference {
     }
 
     /// Each class's best node and cost set, as [`resolve`] specifies them.
-    type Resolved = (Vec<Option<NodeId>>, Vec<Option<SortedSet>>);
+    type Specified = (Vec<Option<NodeId>>, Vec<Option<SortedSet>>);
 
     /// The specification's extraction, and its fixpoint (`None` when the
     /// work limit cut it short).
-    fn specified(problem: &Problem, work_limit: usize) -> (Choice, Option<Resolved>) {
+    fn specified(problem: &Problem, work_limit: usize) -> (Choice, Option<Specified>) {
         let graph = problem.graph;
         let nc = graph.num_classes();
         let mut sets: Vec<Option<SortedSet>> = vec![None; nc];
@@ -915,7 +1024,9 @@ mod reference {
             let better = match &sets[c.index()] {
                 None => true,
                 Some(old) => prefers(set.total, old.total, || {
-                    best[c.index()].is_some_and(|b| tie_rank(graph, n) < tie_rank(graph, b))
+                    best[c.index()].is_some_and(|b| {
+                        tie_rank(graph, n, Ties::Oldest) < tie_rank(graph, b, Ties::Oldest)
+                    })
                 }),
             };
             if better {
@@ -932,8 +1043,8 @@ mod reference {
     type Members = Vec<Option<Vec<(u32, u64)>>>;
 
     /// The sets [`resolve`] left.
-    fn members(resolved: &Option<(Vec<Option<NodeId>>, CostSets)>) -> Members {
-        let Some((_, sets)) = resolved else {
+    fn members(resolved: &Option<super::Resolved>) -> Members {
+        let Some(super::Resolved { sets, .. }) = resolved else {
             return Vec::new();
         };
         let b = &sets.blocks;
@@ -955,7 +1066,7 @@ mod reference {
     }
 
     /// The sets the specification left.
-    fn specified_members(resolved: &Option<Resolved>) -> Members {
+    fn specified_members(resolved: &Option<Specified>) -> Members {
         let Some((_, sets)) = resolved else {
             return Vec::new();
         };
@@ -1072,10 +1183,10 @@ mod reference {
             let costs = NodeCosts::given(&graph);
             let problem = Problem::foreign(&graph, &costs);
             let (choice, spec) = specified(&problem, limit);
-            prop_assert_eq!(extract_within(&problem, limit), choice);
-            let resolved = resolve(&problem, limit);
+            prop_assert_eq!(extract_within(&problem, limit, Ties::Oldest).choice, choice);
+            let resolved = resolve(&problem, limit, Ties::Oldest);
             prop_assert_eq!(
-                resolved.as_ref().map(|r| &r.0),
+                resolved.as_ref().map(|r| &r.best),
                 spec.as_ref().map(|s| &s.0)
             );
             prop_assert_eq!(members(&resolved), specified_members(&spec));

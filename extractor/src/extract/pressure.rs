@@ -13,9 +13,10 @@
 //!
 //! 1. **Which node** computes each class: `dag`'s choice (the problem's
 //!    costs, shared values paid once, ties to the original form), except
-//!    that where values are hot it may go back to the form the program had
-//!    (rewrites such as reassociation keep the cost and move the live
-//!    ranges).
+//!    that where many classes tie between forms it may take the rewritten
+//!    forms, and where values are hot it may go back to the form the
+//!    program had (rewrites such as reassociation keep the cost and move
+//!    the live ranges).
 //! 2. **Where** cheap classes are placed: Cranelift's placement (reuse,
 //!    hoist), or [`Placement::Local`] (recompute in each using block and
 //!    after each call, never hoist).
@@ -29,7 +30,10 @@
 //!
 //! It is measured, not guessed: the base choice is elaborated (into a
 //! [`Schedule`], the same instructions the pipeline's CLIF will have) and
-//! liveness runs on the result ([`Pressure`]). The moves: first, at each
+//! liveness runs on the result ([`Pressure`]). The moves: first, where
+//! many classes tie between different forms, `dag`'s extraction with ties
+//! to the newest node (Cranelift's rule) instead of the oldest, if the
+//! objective prefers it; then, at each
 //! call with more values across it than the callee-saved registers hold,
 //! the cheapest values to recompute from operands available anyway become
 //! local, as many as the call has too many; the batch is kept if its
@@ -41,7 +45,7 @@
 //! rounds and on graph size bounds the time;
 //! hitting it leaves `dag`'s placement, which is always correct.
 
-use super::dag::DagExtractor;
+use super::dag::{self, TiedChoice, Ties};
 use super::{Choice, Extractor, Placement, Problem, TargetCosts};
 use crate::elaborate::Elaboration;
 use crate::graph::{ClassId, ExtractionGraph, NodeId, NodeKind};
@@ -79,6 +83,20 @@ pub const NODE_LIMIT: usize = 400_000;
 /// the kernels the two trials kept (`keccak_f1600_straight` under De
 /// Morgan, both targets) had 664 and 669.
 pub const ORIGINAL_FORMS_MIN: usize = 128;
+
+/// Move 0 (the same extraction with ties to the newest node) is tried only
+/// when `dag` saw at least this many classes tie between different forms
+/// ([`TiedChoice::form_ties`]). Like [`ORIGINAL_FORMS_MIN`], a limit from
+/// measurements: on the wasm corpus no function has more than 44 such
+/// classes, and trying the move on every function with one or more
+/// changed its totals by noise (x86_64 −24 spills+reloads and −89
+/// instructions, aarch64 +85 and −123) for a second dag run and two
+/// evaluations each, most of them on functions without calls that
+/// otherwise need no evaluation at all; the kernels
+/// where it matters have 128 (`sha256_compress_straight`, 64 rounds of
+/// `ch` and `maj`) and 600 (`keccak_f1600_straight`). Any value from 45
+/// to 128 gives the same results on every corpus here (notes.md §6.3).
+pub const FORM_TIES_MIN: usize = 64;
 
 /// A class is worth recomputing only if its node costs at most this, in the
 /// cost model's cycles ([`Cost::scalar`](regpress_cost_model::Cost::scalar)):
@@ -436,7 +454,10 @@ impl Extractor for PressureExtractor {
     }
 
     fn extract(&self, problem: &Problem) -> Choice {
-        let base = DagExtractor.extract(problem);
+        let TiedChoice {
+            choice: base,
+            form_ties,
+        } = dag::extract_with_ties(problem, Ties::Oldest);
         let Some((imported, target)) = problem.function else {
             return base;
         };
@@ -464,7 +485,8 @@ impl Extractor for PressureExtractor {
                 .count()
                 >= min
         };
-        if !has_call && !enough_re_expressed() {
+        let weigh_ties = form_ties >= FORM_TIES_MIN;
+        if !has_call && !weigh_ties && !enough_re_expressed() {
             return base;
         }
         let elaboration = Elaboration::new(imported, problem.graph);
@@ -491,6 +513,14 @@ impl Extractor for PressureExtractor {
                 _ => false,
             }
         };
+        // Move 0: Cranelift's tie rule. Where many classes tie between
+        // forms (`dag` kept the program's), the same extraction with ties to
+        // the newest node is the other consistent answer; the objective
+        // arbitrates.
+        if weigh_ties && best.spill > 0.0 {
+            let newest = dag::extract_with_ties(problem, Ties::Newest).choice;
+            try_move(&mut choice, &mut best, newest);
+        }
         // Whether `best` still describes `choice`.
         let mut stale = false;
         // Move 1, repeated up to MAX_ROUNDS times: relieve the calls with
@@ -637,7 +667,7 @@ mod tests {
             .rules();
         let staged = crate::pipeline::stage(&prepared, &rules, &Default::default());
         on_x86_64(&staged, |cx, problem| {
-            let base = DagExtractor.extract(problem);
+            let base = crate::extract::dag::DagExtractor.extract(problem);
             let eval = cx.evaluate(&base).unwrap();
             let trial = cx
                 .original_forms(&base, &eval, 1)
@@ -664,7 +694,7 @@ mod tests {
             .functions[0];
         let staged = crate::pipeline::stage(func, &[], &Default::default());
         on_x86_64(&staged, |cx, problem| {
-            let base = DagExtractor.extract(problem);
+            let base = crate::extract::dag::DagExtractor.extract(problem);
             let eval = cx.evaluate(&base).unwrap();
             let candidates = cx.candidates(&base, &eval);
             assert!(candidates.len() >= 4, "{candidates:?}");
