@@ -230,7 +230,7 @@ impl Pressure {
         let mut live = LiveSet::new(nv);
         let mut crossings = Vec::new();
         let mut crossing_values = Vec::new();
-        let mut touches = Touches::new(nv);
+        let mut touches = Touches::default();
         for sb in s.blocks() {
             let b = sb.block;
             let depth = flow.depth[b.index()];
@@ -250,11 +250,13 @@ impl Pressure {
                 spills: [0.0; 2],
             };
             let mut later_excess = now.excess(regs);
+            touches.clear();
             for i in sb.insts.clone().rev() {
+                touches.forget_after(i + REUSE_WINDOW);
                 // Walking backwards, a result's live range starts here.
                 for &r in s.defs(i) {
                     // A use just after the definition finds it in a register.
-                    bp.reloads[s.regs(r).0] -= touches.close(r, i, sb.insts.end);
+                    bp.reloads[s.regs(r).0] -= touches.close(r);
                     if live.remove(r) {
                         let regs = s.regs(r);
                         now.sub_regs(regs);
@@ -297,7 +299,7 @@ impl Pressure {
                 ];
                 for &v in s.uses(i) {
                     let k = s.regs(v).0;
-                    bp.reloads[k] += odds[k] - touches.close(v, i, sb.insts.end);
+                    bp.reloads[k] += odds[k] - touches.close(v);
                     touches.open(v, i, odds[k]);
                 }
                 for (k, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
@@ -365,47 +367,46 @@ pub fn callee_saved(target: Target) -> RegisterFile {
 /// extractors' outputs, notes.md §6.3): the estimate was 2.2x regalloc2's
 /// spills+reloads on x86_64 (1.9x on aarch64), and is 1.3x (1.2x) with a
 /// window of 4; its correlation with regalloc2's count per function rose
-/// from 0.741 to 0.765 (0.561 to 0.586). Windows of 2 to 16 give the same
-/// extraction results on the kernels and filetests.
+/// from 0.741 to 0.765 (0.561 to 0.586). Windows of 2 to 16 gave the same
+/// results on the kernels and filetests.
 pub const REUSE_WINDOW: u32 = 4;
 
-/// The most recent touch of each value met by the backward walk over a
-/// block, and what it was charged: when the walk meets an earlier touch
-/// within [`REUSE_WINDOW`], the later one's charge is taken back.
+/// The touches (uses) the backward walk over a block met in the last
+/// [`REUSE_WINDOW`] instructions, with what each was charged: when the
+/// walk meets an earlier touch of the same value within the window, the
+/// later one's charge is taken back. A short list, not an array over all
+/// values: the window holds a few operands, and the function's value
+/// numbering is much larger than one block (an array per analysis cost 5%
+/// of `pressure`'s time on the wasm corpus).
+#[derive(Default)]
 struct Touches {
-    /// Per value: the instruction of its last touch met (u32::MAX: none).
-    at: Vec<u32>,
-    /// Per value: the expected reloads charged there.
-    charge: Vec<f64>,
+    /// (value, instruction, charge), in the order met.
+    recent: Vec<(Value, u32, f64)>,
 }
 
 impl Touches {
-    fn new(nv: usize) -> Self {
-        Touches {
-            at: vec![u32::MAX; nv],
-            charge: vec![0.0; nv],
-        }
+    fn clear(&mut self) {
+        self.recent.clear();
     }
 
-    /// The charge to take back because `v` is touched at `i`, a little
-    /// before a touch met already in the same block, which ends at
-    /// `block_end`. Instruction indices grow through the layout and the
-    /// walk visits blocks in layout order, so a touch recorded at an index
-    /// in `i..block_end` is in this block; one from an earlier block is
-    /// below `i`.
-    fn close(&mut self, v: Value, i: u32, block_end: u32) -> f64 {
-        let at = std::mem::replace(&mut self.at[v.index()], u32::MAX);
-        if (i..block_end).contains(&at) && at - i <= REUSE_WINDOW {
-            self.charge[v.index()]
-        } else {
-            0.0
+    /// Drop the touches at instructions after `last`: nothing the walk
+    /// meets from now on is within the window of them.
+    fn forget_after(&mut self, last: u32) {
+        self.recent.retain(|&(_, at, _)| at <= last);
+    }
+
+    /// The charge to take back because `v` is touched here, before a
+    /// touch within the window (which is consumed).
+    fn close(&mut self, v: Value) -> f64 {
+        match self.recent.iter().position(|&(w, _, _)| w == v) {
+            Some(k) => self.recent.swap_remove(k).2,
+            None => 0.0,
         }
     }
 
     /// Record a use of `v` at `i`, charged `charge`.
     fn open(&mut self, v: Value, i: u32, charge: f64) {
-        self.at[v.index()] = i;
-        self.charge[v.index()] = charge;
+        self.recent.push((v, i, charge));
     }
 }
 
