@@ -83,6 +83,10 @@ pub struct TargetCosts<'a> {
     target: Target,
     /// Per node; NaN until computed.
     cost: RefCell<Vec<f64>>,
+    /// Per node, once asked for: its [`node_shape`].
+    shapes: RefCell<FnvHashMap<NodeId, Option<NodeShape>>>,
+    /// [`TargetCosts::folds`] of each (consumer, slot, producer) asked.
+    folds: RefCell<FnvHashMap<(NodeId, usize, NodeId), bool>>,
 }
 
 impl<'a> TargetCosts<'a> {
@@ -93,7 +97,34 @@ impl<'a> TargetCosts<'a> {
             graph,
             target,
             cost: RefCell::new(vec![f64::NAN; graph.num_nodes()]),
+            shapes: RefCell::new(FnvHashMap::default()),
+            folds: RefCell::new(FnvHashMap::default()),
         }
+    }
+
+    /// Whether the target's lowering folds node `producer` into operand
+    /// slot `idx` of node `consumer` (an `ishl` by a constant into an
+    /// `add`'s shifted-register operand, a `bnot` into aarch64's `bic`, a
+    /// compare into a `select`, ...), so that a producer whose every user
+    /// folds it emits no instruction of its own. The cost model's
+    /// [`CostModel::fold`](regpress_cost_model::CostModel::fold) decides.
+    pub fn folds(&self, consumer: NodeId, idx: usize, producer: NodeId) -> bool {
+        let key = (consumer, idx, producer);
+        if let Some(&known) = self.folds.borrow().get(&key) {
+            return known;
+        }
+        let mut shapes = self.shapes.borrow_mut();
+        for n in [consumer, producer] {
+            shapes
+                .entry(n)
+                .or_insert_with(|| node_shape(self.imported, self.graph, n));
+        }
+        let folds = match (&shapes[&consumer], &shapes[&producer]) {
+            (Some(c), Some(p)) => self.target.model().fold(c, idx, p).is_some(),
+            _ => false,
+        };
+        self.folds.borrow_mut().insert(key, folds);
+        folds
     }
 
     /// The cost of node `n` ([`target_cost`] of its lowering; 0 for live

@@ -53,6 +53,7 @@ use crate::liveness::{reg_class, Flow, Pressure};
 use crate::schedule::Schedule;
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::Opcode;
+use fixedbitset::FixedBitSet;
 use regpress_cost_model::RegClass;
 use regpress_cost_model::{block_frequency, Target};
 
@@ -120,6 +121,9 @@ struct Evaluation {
     class_of: Vec<(ClassId, f64)>,
     /// The elaborated instructions.
     schedule: Schedule,
+    /// Classes the target's lowering folds into every user ([`folded`]):
+    /// they cost no instruction of their own.
+    folded: FixedBitSet,
 }
 
 impl Evaluation {
@@ -167,6 +171,7 @@ impl Context<'_> {
             base,
             class_of,
             schedule,
+            folded: folded(self.problem.graph, &self.costs, choice),
         })
     }
 
@@ -188,11 +193,15 @@ impl Context<'_> {
             let (wa, wb) = (ea.weight[c.index()], eb.weight[c.index()]);
             scale += wb;
             let (na, nb) = (a.get(c), b.get(c));
-            if wa == wb && na == nb {
+            let (fa, fb) = (ea.folded.contains(c.index()), eb.folded.contains(c.index()));
+            if wa == wb && na == nb && fa == fb {
                 continue;
             }
-            let cost = |n: Option<NodeId>| n.map_or(0.0, |n| self.costs.get(n));
-            delta += cost(na) * wa - cost(nb) * wb;
+            let cost = |n: Option<NodeId>, folded: bool| match n {
+                Some(n) if !folded => self.costs.get(n),
+                _ => 0.0,
+            };
+            delta += cost(na, fa) * wa - cost(nb, fb) * wb;
         }
         (delta, scale)
     }
@@ -227,7 +236,10 @@ impl Context<'_> {
         let mut stamp = vec![u32::MAX; nc];
         let mut seg = 0u32;
         let mut delta = 0.0;
-        let cost = |c: ClassId| choice.get(c).map_or(0.0, |n| self.costs.get(n));
+        let cost = |c: ClassId| match choice.get(c) {
+            Some(n) if !eval.folded.contains(c.index()) => self.costs.get(n),
+            _ => 0.0,
+        };
         for sb in s.blocks() {
             let f = block_frequency(self.flow.depth(sb.block)) as f64;
             seg += 1;
@@ -446,6 +458,73 @@ fn re_expression(graph: &ExtractionGraph, now: NodeId, old: NodeId) -> bool {
         _ => 0,
     };
     a == b || (family(a) != 0 && family(a) == family(b))
+}
+
+/// The classes of `choice` that the target's lowering folds into every
+/// user, so that they emit no instruction of their own: `band x (bnot y)`
+/// is one `bic` on AArch64, `iadd x (ishl y 2)` one shifted-register add,
+/// `select (icmp ..)` a compare and a conditional move. Node costs are per
+/// node and cannot see this; without it the objective priced SHA-256's
+/// `(e & f) ^ (~e & g)` one instruction per round dearer than it is on
+/// AArch64 and took the rewrite (+64 instructions, notes.md §6.3).
+///
+/// Decided per class on the choice, not per elaborated instance: a class
+/// is folded when its chosen node is an instruction, the extraction
+/// graph's roots (the skeleton's operands: loads, stores, branches, which
+/// the cost model does not fold into) do not include it, and every chosen
+/// node that uses it folds it ([`TargetCosts::folds`]). A consumer folds at
+/// most one operand, its first that folds, as the lowerings match one
+/// pattern per instruction.
+fn folded(graph: &ExtractionGraph, costs: &TargetCosts, choice: &Choice) -> FixedBitSet {
+    let nc = graph.num_classes();
+    // Classes whose chosen node could fold somewhere: the producers the
+    // cost models know (`CostModel::fold`). Checking the opcode first keeps
+    // the shapes out of the common case.
+    let foldable = |n: NodeId| {
+        matches!(
+            graph.info(n).kind,
+            NodeKind::Inst(
+                Opcode::Bnot
+                    | Opcode::Ishl
+                    | Opcode::Imul
+                    | Opcode::Uextend
+                    | Opcode::Sextend
+                    | Opcode::Iadd
+                    | Opcode::Icmp
+                    | Opcode::Fcmp
+            )
+        )
+    };
+    let mut folded = FixedBitSet::with_capacity(nc);
+    for c in graph.classes() {
+        if choice.get(c).is_some_and(foldable) {
+            folded.insert(c.index());
+        }
+    }
+    if folded.is_clear() {
+        return folded;
+    }
+    for &r in &graph.roots {
+        folded.set(r.index(), false);
+    }
+    for c in graph.classes() {
+        let Some(consumer) = choice.get(c) else {
+            continue;
+        };
+        let mut folded_one = false;
+        for (idx, &k) in graph.children(consumer).iter().enumerate() {
+            if !folded.contains(k.index()) {
+                continue;
+            }
+            let producer = choice.get(k).expect("a chosen node's operands are chosen");
+            if !folded_one && costs.folds(consumer, idx, producer) {
+                folded_one = true;
+            } else {
+                folded.set(k.index(), false);
+            }
+        }
+    }
+    folded
 }
 
 impl Extractor for PressureExtractor {
@@ -683,6 +762,31 @@ mod tests {
                 .is_some());
             assert!(cx.original_forms(&base, &eval, changed + 1).is_none());
         });
+    }
+
+    /// AArch64 folds `band x (bnot y)` into one `bic`; x86-64 without BMI1
+    /// does not, and a `bnot` the function also returns is computed on its
+    /// own anyway.
+    #[test]
+    fn folded_classes_follow_the_target_and_every_user() {
+        let folded_count = |body: &str, target: Target| {
+            let func = &crate::corpus::parse("t.clif", body).unwrap().functions[0];
+            let staged = crate::pipeline::stage(func, &[], &Default::default());
+            let costs = NodeCosts::given(&staged.graph);
+            let problem = Problem {
+                graph: &staged.graph,
+                costs: &costs,
+                function: Some((&staged.imported, target)),
+            };
+            let choice = crate::extract::dag::DagExtractor.extract(&problem);
+            let target_costs = TargetCosts::new(&staged.imported, &staged.graph, target);
+            folded(&staged.graph, &target_costs, &choice).count_ones(..)
+        };
+        let once = "function %f(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n v2 = bnot v0\n v3 = band v2, v1\n return v3\n}";
+        let also_returned = "function %f(i64, i64) -> i64, i64 {\nblock0(v0: i64, v1: i64):\n v2 = bnot v0\n v3 = band v2, v1\n return v3, v2\n}";
+        assert_eq!(folded_count(once, Target::Aarch64), 1);
+        assert_eq!(folded_count(once, Target::X86_64), 0);
+        assert_eq!(folded_count(also_returned, Target::Aarch64), 0);
     }
 
     /// The predicted change of a relief batch agrees with its measured
