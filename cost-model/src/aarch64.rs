@@ -697,6 +697,17 @@ impl CostModel for Aarch64 {
         l
     }
 
+    fn may_fold(&self, consumer: Opcode, producer: Opcode) -> bool {
+        use Opcode::*;
+        matches!(
+            (consumer, producer),
+            (Select, Icmp | Fcmp)
+                | (Iadd | Isub, Imul | Uextend | Sextend)
+                | (Iadd | Isub | Band | Bor | Bxor, Ishl)
+                | (Band | Bor | Bxor, Bnot)
+        )
+    }
+
     fn fold(&self, consumer: &NodeShape, idx: usize, operand: &NodeShape) -> Option<OperandShape> {
         let ty = consumer.ty;
         if !ty.is_int() {

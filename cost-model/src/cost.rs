@@ -197,6 +197,12 @@ pub trait CostModel: Send + Sync {
     /// instruction has room for only one).
     fn fold(&self, consumer: &NodeShape, idx: usize, operand: &NodeShape) -> Option<OperandShape>;
 
+    /// Whether a `producer` node may fold into some operand of a
+    /// `consumer` node at all, from their opcodes alone: `false` only where
+    /// [`CostModel::fold`] is `None` for every shape, so callers can skip
+    /// building shapes for the pairs that never fold.
+    fn may_fold(&self, consumer: Opcode, producer: Opcode) -> bool;
+
     /// The summary cost of `node`.
     fn cost(&self, node: &NodeShape) -> Cost {
         self.lower(node).cost()

@@ -1232,6 +1232,15 @@ impl CostModel for X86_64 {
         }
     }
 
+    fn may_fold(&self, consumer: Opcode, producer: Opcode) -> bool {
+        use Opcode::*;
+        match (consumer, producer) {
+            (Iadd, Ishl | Iadd) | (Select, Icmp | Fcmp) => true,
+            (Band, Bnot) => self.features.bmi1,
+            _ => false,
+        }
+    }
+
     fn fold(&self, consumer: &NodeShape, idx: usize, operand: &NodeShape) -> Option<OperandShape> {
         let ty = consumer.ty;
         let other_free = consumer

@@ -112,6 +112,68 @@ fn other_fusions() {
     assert!(!x.can_fold(Opcode::Iadd, I64, 1, &ext));
 }
 
+/// `may_fold` is the opcode-level filter of `fold`: wherever `fold` finds
+/// a fold, for any of a spread of shapes, `may_fold` says it may.
+#[test]
+fn may_fold_admits_every_fold() {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    use regpress_cost_model::Cond;
+    let ops = [
+        Opcode::Iadd,
+        Opcode::Isub,
+        Opcode::Imul,
+        Opcode::Band,
+        Opcode::Bor,
+        Opcode::Bxor,
+        Opcode::Bnot,
+        Opcode::Ishl,
+        Opcode::Ushr,
+        Opcode::Uextend,
+        Opcode::Sextend,
+        Opcode::Icmp,
+        Opcode::Fcmp,
+        Opcode::Select,
+    ];
+    let operand_sets = [
+        vec![OperandShape::Reg, OperandShape::Reg],
+        vec![OperandShape::Reg, OperandShape::Const(1)],
+        vec![OperandShape::Reg, OperandShape::Const(3)],
+        vec![OperandShape::Reg, OperandShape::Const(16)],
+        vec![OperandShape::Reg],
+        vec![OperandShape::Reg, OperandShape::Reg, OperandShape::Reg],
+    ];
+    let skylake = &X86_64::SKYLAKE;
+    let models: [&dyn CostModel; 3] = [Target::X86_64.model(), Target::Aarch64.model(), skylake];
+    let mut folds = 0;
+    for model in models {
+        for consumer in ops {
+            for producer in ops {
+                for ty in [I32, I64] {
+                    for operands in &operand_sets {
+                        let p = NodeShape::with_operands(producer, ty, operands.clone())
+                            .arg_ty(I32)
+                            .cond(Cond::Int(IntCC::SignedLessThan));
+                        for c_operands in &operand_sets {
+                            let c = NodeShape::with_operands(consumer, ty, c_operands.clone());
+                            for idx in 0..c_operands.len() {
+                                if model.fold(&c, idx, &p).is_some() {
+                                    folds += 1;
+                                    assert!(
+                                        model.may_fold(consumer, producer),
+                                        "{:?}: {consumer} folds {producer}",
+                                        model.target()
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(folds > 0);
+}
+
 #[test]
 fn register_files_come_from_cranelift() {
     for t in [Target::X86_64, Target::Aarch64] {

@@ -230,7 +230,7 @@ impl Pressure {
         let mut live = LiveSet::new(nv);
         let mut crossings = Vec::new();
         let mut crossing_values = Vec::new();
-        let mut touches = Touches::default();
+        let mut recent = RecentUses::new();
         for sb in s.blocks() {
             let b = sb.block;
             let depth = flow.depth[b.index()];
@@ -250,13 +250,11 @@ impl Pressure {
                 spills: [0.0; 2],
             };
             let mut later_excess = now.excess(regs);
-            touches.clear();
             for i in sb.insts.clone().rev() {
-                touches.forget_after(i + REUSE_WINDOW);
                 // Walking backwards, a result's live range starts here.
                 for &r in s.defs(i) {
                     // A use just after the definition finds it in a register.
-                    bp.reloads[s.regs(r).0] -= touches.close(r);
+                    bp.reloads[s.regs(r).0] -= recent.touch(r, i);
                     if live.remove(r) {
                         let regs = s.regs(r);
                         now.sub_regs(regs);
@@ -286,21 +284,21 @@ impl Pressure {
                 }
                 bp.max_live = bp.max_live.max(now);
                 let excess = now.excess(regs);
+                // Each operand is in memory with probability excess / live
+                // for its class, unless it was defined or used just before:
+                // the charge is taken back when the walk meets that touch.
+                let mut odds = [0.0; 2];
                 if excess != Regs::default() {
                     marks.point();
+                    odds = [
+                        excess.int as f64 / now.int.max(1) as f64,
+                        excess.float as f64 / now.float.max(1) as f64,
+                    ];
                 }
-                // Each operand is in memory with probability excess / live
-                // for its class, unless it was touched just before (see
-                // `Touches`): the charge of the later touch is refunded
-                // when the walk reaches the earlier one.
-                let odds = [
-                    excess.int as f64 / now.int.max(1) as f64,
-                    excess.float as f64 / now.float.max(1) as f64,
-                ];
                 for &v in s.uses(i) {
                     let k = s.regs(v).0;
-                    bp.reloads[k] += odds[k] - touches.close(v);
-                    touches.open(v, i, odds[k]);
+                    bp.reloads[k] += odds[k] - recent.touch(v, i);
+                    recent.charge(v, i, odds[k]);
                 }
                 for (k, class) in [RegClass::Int, RegClass::Float].into_iter().enumerate() {
                     bp.spills[k] +=
@@ -373,42 +371,52 @@ pub fn callee_saved(target: Target) -> RegisterFile {
 /// filetests.
 pub const REUSE_WINDOW: u32 = 4;
 
-/// The touches (uses) the backward walk over a block met in the last
-/// [`REUSE_WINDOW`] instructions, with what each was charged: when the
-/// walk meets an earlier touch of the same value within the window, the
-/// later one's charge is taken back. A short list, not an array over all
-/// values: the window holds a few operands, and the function's value
-/// numbering is much larger than one block (an array per analysis cost 5%
-/// of `pressure`'s time on the wasm corpus).
-#[derive(Default)]
-struct Touches {
-    /// (value, instruction, charge), in the order met.
-    recent: Vec<(Value, u32, f64)>,
+/// The charged uses the backward walk met in the last [`REUSE_WINDOW`]
+/// instructions, so that an earlier touch of the same value (definition or
+/// use) can take the charge back. A small direct-mapped table indexed by
+/// value number: the window holds a few operands. Over the wasm corpus an
+/// array over every value, allocated per analysis, cost 5% of `pressure`'s
+/// time, and a list of the window's touches, trimmed at each instruction,
+/// 3% more than this table (callgrind). Two values of the window that
+/// share a slot lose the older charge's refund; with 256 slots and a
+/// handful of operands in a window that is rare (the results on the
+/// kernels, filetests and wasm corpus are those of the list), and it only
+/// leaves the estimate where it was before the window existed.
+struct RecentUses {
+    /// Per slot: (value, instruction, charge); instruction `u32::MAX` when
+    /// empty.
+    slots: [(u32, u32, f64); Self::SLOTS],
 }
 
-impl Touches {
-    fn clear(&mut self) {
-        self.recent.clear();
-    }
+impl RecentUses {
+    const SLOTS: usize = 256;
 
-    /// Drop the touches at instructions after `last`: nothing the walk
-    /// meets from now on is within the window of them.
-    fn forget_after(&mut self, last: u32) {
-        self.recent.retain(|&(_, at, _)| at <= last);
-    }
-
-    /// The charge to take back because `v` is touched here, before a
-    /// touch within the window (which is consumed).
-    fn close(&mut self, v: Value) -> f64 {
-        match self.recent.iter().position(|&(w, _, _)| w == v) {
-            Some(k) => self.recent.swap_remove(k).2,
-            None => 0.0,
+    fn new() -> Self {
+        RecentUses {
+            slots: [(0, u32::MAX, 0.0); Self::SLOTS],
         }
     }
 
-    /// Record a use of `v` at `i`, charged `charge`.
-    fn open(&mut self, v: Value, i: u32, charge: f64) {
-        self.recent.push((v, i, charge));
+    /// `v` is touched at `i`: the charge of a later use of `v` within the
+    /// window, which this touch takes back (and forgets). The walk visits
+    /// blocks in layout order and each backwards, and instruction indices
+    /// grow through the layout, so a recorded use at or after `i` and no
+    /// further than the window is in this block.
+    fn touch(&mut self, v: Value, i: u32) -> f64 {
+        let slot = &mut self.slots[v.index() % Self::SLOTS];
+        if slot.0 == v.as_u32() && slot.1 >= i && slot.1 - i <= REUSE_WINDOW {
+            slot.1 = u32::MAX;
+            slot.2
+        } else {
+            0.0
+        }
+    }
+
+    /// Record that the use of `v` at `i` was charged `charge`.
+    fn charge(&mut self, v: Value, i: u32, charge: f64) {
+        if charge > 0.0 {
+            self.slots[v.index() % Self::SLOTS] = (v.as_u32(), i, charge);
+        }
     }
 }
 

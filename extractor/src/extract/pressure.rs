@@ -171,7 +171,7 @@ impl Context<'_> {
             base,
             class_of,
             schedule,
-            folded: folded(self.problem.graph, &self.costs, choice),
+            folded: folded(self.problem.graph, &self.costs, self.target, choice),
         })
     }
 
@@ -475,8 +475,14 @@ fn re_expression(graph: &ExtractionGraph, now: NodeId, old: NodeId) -> bool {
 /// node that uses it folds it ([`TargetCosts::folds`]). A consumer folds at
 /// most one operand, its first that folds, as the lowerings match one
 /// pattern per instruction.
-fn folded(graph: &ExtractionGraph, costs: &TargetCosts, choice: &Choice) -> FixedBitSet {
+fn folded(
+    graph: &ExtractionGraph,
+    costs: &TargetCosts,
+    target: Target,
+    choice: &Choice,
+) -> FixedBitSet {
     let nc = graph.num_classes();
+    let model = target.model();
     // Classes whose chosen node could fold somewhere: the producers the
     // cost models know (`CostModel::fold`). Checking the opcode first keeps
     // the shapes out of the common case.
@@ -517,7 +523,11 @@ fn folded(graph: &ExtractionGraph, costs: &TargetCosts, choice: &Choice) -> Fixe
                 continue;
             }
             let producer = choice.get(k).expect("a chosen node's operands are chosen");
-            if !folded_one && costs.folds(consumer, idx, producer) {
+            let may = match (graph.info(consumer).kind, graph.info(producer).kind) {
+                (NodeKind::Inst(c), NodeKind::Inst(p)) => model.may_fold(c, p),
+                _ => false,
+            };
+            if !folded_one && may && costs.folds(consumer, idx, producer) {
                 folded_one = true;
             } else {
                 folded.set(k.index(), false);
@@ -780,7 +790,7 @@ mod tests {
             };
             let choice = crate::extract::dag::DagExtractor.extract(&problem);
             let target_costs = TargetCosts::new(&staged.imported, &staged.graph, target);
-            folded(&staged.graph, &target_costs, &choice).count_ones(..)
+            folded(&staged.graph, &target_costs, target, &choice).count_ones(..)
         };
         let once = "function %f(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n v2 = bnot v0\n v3 = band v2, v1\n return v3\n}";
         let also_returned = "function %f(i64, i64) -> i64, i64 {\nblock0(v0: i64, v1: i64):\n v2 = bnot v0\n v3 = band v2, v1\n return v3, v2\n}";
