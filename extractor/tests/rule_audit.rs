@@ -187,13 +187,15 @@ fn parse_isle(text: &str) -> Result<Vec<Sx>, String> {
                 .ok_or_else(|| format!("unbalanced `)` on line {line}"))?;
             parent.0.push(Sx::List(items, l));
             i += 1;
+        } else if ch == '@' {
+            // `name @ pattern` may be written without spaces.
+            stack.last_mut().unwrap().0.push(Sx::Atom("@".into()));
+            i += 1;
         } else {
             let start = i;
             while i < chars.len()
                 && !chars[i].is_whitespace()
-                && chars[i] != '('
-                && chars[i] != ')'
-                && chars[i] != ';'
+                && !matches!(chars[i], '(' | ')' | ';' | '@')
             {
                 i += 1;
             }
@@ -280,13 +282,15 @@ fn summarize_rule(parts: &[Sx]) -> Option<String> {
             match items[0].atom() {
                 Some("simplify") => {}
                 Some("simplify_skeleton") => s.push_str("skel: "),
-                Some(other) => {
-                    s.push_str(other);
-                    s.push_str(": ");
+                _ => {
+                    // A rule of a helper term, not a rewrite.
+                    s.push_str("term: ");
+                    render(pattern, 0, &mut s);
                 }
-                None => {}
             }
-            render(&items[1], 0, &mut s);
+            if s.is_empty() || s == "skel: " {
+                render(items[1], 0, &mut s);
+            }
         }
         other => render(other, 0, &mut s),
     }
@@ -296,8 +300,8 @@ fn summarize_rule(parts: &[Sx]) -> Option<String> {
     Some(shorten(&s))
 }
 
-/// Write a pattern in call notation: operators as `op(a, b)`, type
-/// variables named `ty` dropped, `name @ pat` reduced to `pat`, constants
+/// Write a pattern in call notation: operators as `op(a, b)`, a leading
+/// type variable named `ty` dropped (unless it is the only operand), `name @ pat` reduced to `pat`, constants
 /// `iconst*(ty, k)` as `#k`, `$T` as `T`, and anything nested deeper than
 /// four levels as `…`.
 fn render(sx: &Sx, depth: usize, out: &mut String) {
@@ -314,11 +318,12 @@ fn render(sx: &Sx, depth: usize, out: &mut String) {
                 return;
             };
             let op = head.atom().unwrap_or("?");
+            let n_args = args.len();
             let args: Vec<&Sx> = args
                 .iter()
                 .copied()
                 .enumerate()
-                .filter(|(i, a)| !(*i == 0 && a.atom() == Some("ty")))
+                .filter(|(i, a)| !(*i == 0 && a.atom() == Some("ty") && n_args > 1))
                 .map(|(_, a)| a)
                 .collect();
             if matches!(op, "iconst" | "iconst_u" | "iconst_s") && !args.is_empty() {
@@ -639,7 +644,7 @@ fn render_table(rules: &[IsleRule], status: &BTreeMap<String, Vec<Status>>) -> S
     t.push_str(
         "The left-hand-side summary is generated: `op(a, b)` for a pattern, \
          `#k` for a constant, type variables dropped, `…` for deeper nesting, \
-         `skel:` for skeleton rules, `[if ×n]` for side conditions.\n\n",
+         `skel:` for skeleton rules, `term:` for rules of helper terms (not rewrites), `[if ×n]` for side conditions.\n\n",
     );
     t.push_str(&format!(
         "{} rules in {} files.\n\n## By status\n\n| status | rules |\n|---|---:|\n",
