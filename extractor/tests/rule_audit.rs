@@ -513,7 +513,7 @@ fn string_literals(src: &str) -> BTreeSet<String> {
 }
 
 /// Does `name` equal `lit`, where each `{…}` hole of `lit` stands for one
-/// or more characters?
+/// or more name characters? Templates that begin with a hole never match.
 fn name_matches(lit: &str, name: &str) -> bool {
     let mut parts = Vec::new();
     let mut rest = lit;
@@ -527,6 +527,11 @@ fn name_matches(lit: &str, name: &str) -> bool {
     parts.push(rest);
     if parts.len() == 1 {
         return lit == name;
+    }
+    // A template must start with fixed text (a family prefix such as
+    // `arith-`): `"{name}-fwd"` alone would match almost anything.
+    if parts[0].is_empty() {
+        return false;
     }
     fn go(parts: &[&str], s: &str, first: bool) -> bool {
         let Some((p, more)) = parts.split_first() else {
@@ -836,6 +841,7 @@ fn name_templates() {
         "arith-umin-umin-absorb"
     ));
     assert!(!name_matches("arith-{op}-{op}-absorb", "arith--absorb"));
+    assert!(!name_matches("{name}", "arith-anything"));
     assert!(name_matches(
         "bitops-{op}-bnot-self",
         "bitops-band-bnot-self"
