@@ -68,16 +68,26 @@ fn audit_dir() -> PathBuf {
 
 /// The root of the `cranelift-codegen` package at [`VERSION`], if found.
 fn cranelift_root() -> Option<PathBuf> {
-    from_cargo_metadata().or_else(from_cargo_home)
+    from_cargo_metadata().or_else(|| {
+        eprintln!("rule_audit: `cargo metadata` did not locate the package; trying $CARGO_HOME");
+        from_cargo_home()
+    })
 }
 
-/// Ask cargo where the package's manifest is. The JSON is scanned as text:
-/// each package object starts with its name and version, and its
-/// `manifest_path` follows within the same object.
+/// Ask cargo where the package's manifest is. Offline, and for the host
+/// platform only: dependencies of other platforms need not be downloaded.
+/// The JSON is scanned as text: a package object starts with its name and
+/// version, and the first `manifest_path` after that is the package's own
+/// (its dependency entries carry none).
 fn from_cargo_metadata() -> Option<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut args = vec!["metadata", "--format-version", "1", "--offline"];
+    let host = host_triple();
+    if let Some(h) = &host {
+        args.extend(["--filter-platform", h.as_str()]);
+    }
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(&args)
         .current_dir(manifest_dir())
         .output()
         .ok()?;
@@ -86,25 +96,24 @@ fn from_cargo_metadata() -> Option<PathBuf> {
     }
     let json = String::from_utf8(out.stdout).ok()?;
     let needle = format!("\"name\":\"cranelift-codegen\",\"version\":\"{VERSION}\"");
-    let mut from = 0;
-    while let Some(at) = json[from..].find(&needle) {
-        let start = from + at;
-        let rest = &json[start..];
-        // The next package object begins with `{"name":`; stay before it.
-        let end = rest[1..].find("{\"name\":").map_or(rest.len(), |e| e + 1);
-        let object = &rest[..end];
-        if let Some(m) = object.find("\"manifest_path\":\"") {
-            let value = &object[m + "\"manifest_path\":\"".len()..];
-            let value = &value[..value.find('"')?];
-            let path = PathBuf::from(value.replace("\\\\", "\\"));
-            let root = path.parent()?.to_path_buf();
-            if root.join("src/opts").is_dir() {
-                return Some(root);
-            }
-        }
-        from = start + needle.len();
-    }
-    None
+    let start = json.find(&needle)?;
+    let key = "\"manifest_path\":\"";
+    let rest = &json[start..];
+    let value = &rest[rest.find(key)? + key.len()..];
+    let value = &value[..value.find('"')?];
+    let path = PathBuf::from(value.replace("\\\\", "\\"));
+    let root = path.parent()?.to_path_buf();
+    root.join("src/opts").is_dir().then_some(root)
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> Option<String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc).arg("-vV").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_string())
 }
 
 /// Look in cargo's registry cache: `$CARGO_HOME/registry/src/*/`.
