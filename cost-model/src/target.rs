@@ -26,6 +26,21 @@ pub enum RegClass {
     Float,
 }
 
+impl RegClass {
+    /// The register class a value of type `ty` occupies, and how many
+    /// registers of it. `i128` takes two integer registers; vectors and
+    /// floats one float register.
+    pub fn of_type(ty: cranelift_codegen::ir::Type) -> (RegClass, u32) {
+        if ty.is_float() || ty.is_vector() {
+            (RegClass::Float, 1)
+        } else if ty.bits() > 64 {
+            (RegClass::Int, 2)
+        } else {
+            (RegClass::Int, 1)
+        }
+    }
+}
+
 /// Allocatable registers per class: the registers Cranelift's ABI hands to
 /// regalloc2 in its `MachineEnv` (preferred + non-preferred sets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

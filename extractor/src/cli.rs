@@ -3,7 +3,7 @@
 use crate::compare::{self, Config, Isas, Row, CRANELIFT_SPEED};
 use crate::corpus::{self, CorpusFile};
 use crate::extract::{self, EXTRACTORS};
-use crate::pipeline::{self, Settings};
+use crate::pipeline::Settings;
 use crate::rules::{Limits, RuleSet};
 use crate::validate::codegen::{CodeMetrics, TARGETS};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -33,8 +33,14 @@ enum Command {
     /// function and in total: spills, reloads, moves, machine instructions,
     /// code bytes, frame size. Without PATHs, runs the built-in kernels.
     Compare {
-        /// `.clif` files or directories (searched recursively).
+        /// `.clif` files, `.wasm` or `.wat` modules (each defined function
+        /// translated to CLIF by wasmtime 48.0.8 at opt level `none`, as
+        /// `wasmtime compile --emit-clif` does), or directories of them
+        /// (searched recursively).
         paths: Vec<PathBuf>,
+        /// Keep the CLIF translated from each module in DIR/<module>/.
+        #[arg(long, value_name = "DIR")]
+        keep_clif: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
         /// Extractors, comma separated: `cranelift` (Cranelift's own cost,
@@ -76,19 +82,29 @@ enum Command {
         #[arg(long, default_value = "dag", value_delimiter = ',')]
         extractor: Vec<String>,
     },
-    /// Optimise every function of a `.clif` file and write the result as
-    /// CLIF text, in the same order and under the same names.
+    /// Optimise every function of a `.clif` file and write a drop-in
+    /// replacement: the same header (`test`, `set`, `target` lines), the
+    /// same functions in the same order, each followed by its `; run:`
+    /// lines. The file's own flags and targets apply; an output function
+    /// that would not verify, or not compile where its input does, on any
+    /// of the file's targets is replaced by its input, with a warning.
     Optimize {
-        /// Input `.clif` file.
+        /// Input `.clif` file, or a `.wasm`/`.wat` module (translated by
+        /// wasmtime; the output then holds every defined function).
         input: PathBuf,
+        /// For a module: keep its translated CLIF in DIR.
+        #[arg(long, value_name = "DIR")]
+        keep_clif: Option<PathBuf>,
         /// Output file (`-` for standard output).
         #[arg(short, long, default_value = "-")]
         output: String,
         #[command(flatten)]
         common: Common,
-        /// Target whose verifier flags apply.
-        #[arg(long, default_value = "x86_64")]
-        target: String,
+        /// Target to optimise for. Default: the file's first `target` line,
+        /// or x86_64 if it has none. A file that names targets can only be
+        /// optimised for one of them.
+        #[arg(long)]
+        target: Option<String>,
         /// Extractor.
         #[arg(long, default_value = "cranelift")]
         extractor: String,
@@ -179,6 +195,7 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Compare {
             paths,
+            keep_clif,
             common,
             extractor,
             rules,
@@ -197,7 +214,7 @@ fn run(cli: Cli) -> Result<i32> {
                 pool = pool.num_threads(j);
             }
             let _ = pool.build_global();
-            let files = load(&paths)?;
+            let files = load(&paths, keep_clif.as_deref())?;
             let extractors = parse_extractors(&extractor)?;
             let rule_sets = rules
                 .iter()
@@ -227,6 +244,7 @@ fn run(cli: Cli) -> Result<i32> {
                     if per_function {
                         print_rows(&mut out, &rows)?;
                     }
+                    print_modules(&mut out, &rows)?;
                     print_totals(&mut out, &rows)?;
                 }
                 Format::Json => {
@@ -324,34 +342,47 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Optimize {
             input,
+            keep_clif,
             output,
             common,
             target,
             extractor,
             rules,
         } => {
-            let file = corpus::load_file(&input)?;
-            let isa = crate::validate::codegen::build_isa(&target, "none")?;
             let ex = parse_extractors(std::slice::from_ref(&extractor))?
                 .pop()
                 .expect("one name, one extractor");
             let set = RuleSet::parse(&rules).map_err(|e| anyhow!(e))?;
             let rules = set.rules();
-            let settings = common.settings();
-            let mut text = String::new();
-            for func in &file.functions {
-                let out = pipeline::optimize(func, &*isa, &*ex, &rules, &settings)
-                    .map_err(|e| anyhow!("{}: {e}", file.path))?;
-                if let Some(why) = &out.report.fallback {
-                    eprintln!("regpress: warning: {}: fell back: {why}", func.name);
-                }
-                text.push_str(&out.func.display().to_string());
-                text.push('\n');
+            let opts = crate::optimize::Options {
+                target: target.as_deref(),
+                extractor: &*ex,
+                rules: &rules,
+                settings: common.settings(),
+            };
+            // Cranelift recurses deeply on huge functions: run on a thread
+            // with room for it, as `compare`'s workers do.
+            let out = std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .stack_size(256 << 20)
+                    .spawn_scoped(s, || {
+                        if crate::wasm::is_module(&input) {
+                            crate::optimize::optimize_module(&input, keep_clif.as_deref(), &opts)
+                        } else {
+                            crate::optimize::optimize_path(&input, &opts)
+                        }
+                    })
+                    .expect("spawning the optimizer thread")
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })?;
+            for w in &out.warnings {
+                eprintln!("regpress: warning: {w}");
             }
             if output == "-" {
-                print!("{text}");
+                print!("{}", out.text);
             } else {
-                std::fs::write(&output, text).with_context(|| format!("writing {output}"))?;
+                std::fs::write(&output, &out.text).with_context(|| format!("writing {output}"))?;
             }
             Ok(0)
         }
@@ -378,18 +409,31 @@ pub fn is_semantic_failure(e: &str) -> bool {
     e.starts_with("differential mismatch") || e.starts_with("run line failed")
 }
 
-fn load(paths: &[PathBuf]) -> Result<Vec<CorpusFile>> {
+/// The corpus files of `paths`: `.clif` files, `.wasm`/`.wat` modules (each
+/// function one file, translated by wasmtime), and directories of either,
+/// searched recursively. With `keep_clif`, each module's translated CLIF
+/// is kept in `keep_clif/<module name>/`.
+fn load(paths: &[PathBuf], keep_clif: Option<&std::path::Path>) -> Result<Vec<CorpusFile>> {
     if paths.is_empty() {
         return Ok(corpus::builtin());
     }
     let mut files = Vec::new();
     for p in paths {
-        let list = corpus::clif_files(p)?;
+        let mut list = corpus::clif_files(p)?;
+        if p.is_dir() {
+            list.extend(corpus::files_with_extension(p, "wasm")?);
+            list.extend(corpus::files_with_extension(p, "wat")?);
+        }
         if list.is_empty() {
-            bail!("{}: no .clif files found", p.display());
+            bail!("{}: no .clif, .wasm or .wat files found", p.display());
         }
         for f in list {
-            files.push(corpus::load_file(&f)?);
+            if crate::wasm::is_module(&f) {
+                let keep = keep_clif.map(|k| k.join(f.file_stem().unwrap_or_default()));
+                files.extend(crate::wasm::translate(&f, keep.as_deref())?);
+            } else {
+                files.push(corpus::load_file(&f)?);
+            }
         }
     }
     Ok(files)
@@ -557,6 +601,88 @@ pub fn totals(rows: &[Row]) -> BTreeMap<(String, String), (CodeMetrics, usize)> 
         }
     }
     out
+}
+
+/// The module a row's function comes from: the module file of a translated
+/// `.wasm`/`.wat` function (`dir/m.wasm#wasm[0]::function[3]` → `m`), the
+/// directory of a corpus file (`clif/tiktoken/f00007.clif` → `tiktoken`),
+/// or the file itself for a file of many functions (`builtin:keccak.clif`
+/// → `keccak`).
+pub fn module_of(file: &str) -> String {
+    let stem = |p: &str| {
+        let name = p.rsplit(['/', ':']).next().unwrap_or(p);
+        name.rsplit_once('.').map_or(name, |(s, _)| s).to_string()
+    };
+    if let Some((module, _)) = file.split_once('#') {
+        return stem(module);
+    }
+    if file.starts_with("builtin:") {
+        return stem(file);
+    }
+    let mut parts = file.rsplit('/');
+    let name = parts.next().unwrap_or(file);
+    // One function per file (`fNNNNN.clif`): the directory is the module.
+    if name.starts_with('f')
+        && name[1..]
+            .trim_end_matches(".clif")
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        if let Some(dir) = parts.next() {
+            return dir.to_string();
+        }
+    }
+    stem(file)
+}
+
+/// Per module, target and variant: spills+reloads and instructions, and
+/// their ratio to Cranelift `speed` on the same functions, so that a module
+/// that loses cannot hide in a total. Printed when there are 2 to 60
+/// modules.
+fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+    let mut by_module: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    for r in rows {
+        by_module
+            .entry(module_of(&r.file))
+            .or_default()
+            .push(r.clone());
+    }
+    if by_module.len() < 2 || by_module.len() > 60 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "| module | target | variant | functions | spills+reloads | insts | vs speed: s+r | vs speed: insts |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    for (module, rows) in &by_module {
+        let t = totals(rows);
+        for ((target, variant), (m, n)) in &t {
+            let base = t.get(&(target.clone(), CRANELIFT_SPEED.to_string()));
+            let ratio = |a: u64, b: u64| {
+                if b == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{:.3}", a as f64 / b as f64)
+                }
+            };
+            let (rs, ri) = match base {
+                Some((b, _)) => (
+                    ratio(m.spills_reloads(), b.spills_reloads()),
+                    ratio(m.insts, b.insts),
+                ),
+                None => ("-".into(), "-".into()),
+            };
+            writeln!(
+                out,
+                "| {module} | {target} | {variant} | {n} | {} | {} | {rs} | {ri} |",
+                m.spills_reloads(),
+                m.insts
+            )?;
+        }
+    }
+    writeln!(out)?;
+    Ok(())
 }
 
 fn print_totals(out: &mut impl Write, rows: &[Row]) -> Result<()> {

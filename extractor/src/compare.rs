@@ -115,7 +115,11 @@ pub fn check_run_lines(
     let mut passed = 0;
     let mut first = None;
     for cmd in cmds {
-        let r = guarded("interpreter", || semantics::run_command(&funcs, &name, cmd));
+        let r = guarded("interpreter", || {
+            semantics::with_endianness(file.endianness(), || {
+                semantics::run_command(&funcs, &name, cmd)
+            })
+        });
         match r {
             Ok(()) => passed += 1,
             Err(e) => {
@@ -223,7 +227,15 @@ pub fn compare_function(
                 let others = file.others(index);
                 let seed = 0x5eed ^ index as u64;
                 match guarded("interpreter", || {
-                    semantics::differential(func, &out.func, &others, config.random_inputs, seed)
+                    semantics::with_endianness(file.endianness(), || {
+                        semantics::differential(
+                            func,
+                            &out.func,
+                            &others,
+                            config.random_inputs,
+                            seed,
+                        )
+                    })
                 }) {
                     Ok(d) => row.diff_compared = d.compared,
                     Err(e) => row.error = Some(format!("differential mismatch: {e}")),

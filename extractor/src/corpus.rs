@@ -1,8 +1,9 @@
 //! Corpora: CLIF files from disk or built in, with their `; run:` lines.
 
 use anyhow::{anyhow, Result};
+use cranelift_codegen::ir::Endianness;
 use cranelift_codegen::ir::Function;
-use cranelift_reader::{parse_run_command, parse_test, ParseOptions, RunCommand};
+use cranelift_reader::{parse_run_command, parse_test, IsaSpec, ParseOptions, RunCommand};
 use std::path::{Path, PathBuf};
 
 /// One parsed `.clif` file.
@@ -17,6 +18,12 @@ pub struct CorpusFile {
     /// meant for cranelift-interpreter (`test run` alone means native
     /// execution, which may recurse deeper than an interpreter can).
     pub interpret: bool,
+    /// The file's header, verbatim: every line before its first function
+    /// (`test`, `set` and `target` lines, and comments).
+    pub header: String,
+    /// The ISAs the file's `target` lines name, built with its `set` flags,
+    /// or those flags alone when it names no target.
+    pub isa_spec: IsaSpec,
 }
 
 impl CorpusFile {
@@ -46,6 +53,7 @@ pub fn parse(path: &str, text: &str) -> Result<CorpusFile> {
     let test = parse_test(text, ParseOptions::default())
         .map_err(|e| anyhow!("{path}:{}: {}", e.location.line_number, e.message))?;
     let interpret = test.commands.iter().any(|c| c.command == "interpret");
+    let header = header_lines(text);
     let mut functions = Vec::new();
     let mut run_commands = Vec::new();
     for (func, details) in test.functions {
@@ -62,7 +70,39 @@ pub fn parse(path: &str, text: &str) -> Result<CorpusFile> {
         functions,
         run_commands,
         interpret,
+        header,
+        isa_spec: test.isa_spec,
     })
+}
+
+/// The lines of `text` before its first `function`, each with its newline.
+fn header_lines(text: &str) -> String {
+    let mut header = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("function") {
+            break;
+        }
+        header.push_str(line);
+    }
+    if !header.is_empty() && !header.ends_with('\n') {
+        header.push('\n');
+    }
+    header
+}
+
+impl CorpusFile {
+    /// The byte order the file's functions mean by "native": its first
+    /// target's, or little-endian when it names none (the interpreter's
+    /// default on the machines regpress runs on).
+    pub fn endianness(&self) -> Endianness {
+        match &self.isa_spec {
+            IsaSpec::Some(isas) => isas
+                .first()
+                .map(|isa| isa.endianness())
+                .unwrap_or(Endianness::Little),
+            IsaSpec::None(_) => Endianness::Little,
+        }
+    }
 }
 
 /// The run command in comment `text`, if it is one that cranelift-reader

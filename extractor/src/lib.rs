@@ -34,25 +34,40 @@
 
 pub mod cli;
 pub mod compare;
-pub mod constants;
 pub mod corpus;
-pub mod division;
-pub mod elaborate;
 pub mod exec;
-pub mod extract;
-pub mod fold;
 pub mod generate;
-pub mod graph;
 pub mod gym;
-pub mod import;
 pub mod jit;
-pub mod lang;
-pub mod liveness;
+pub mod optimize;
 pub mod oracle;
-pub mod pipeline;
-pub mod predict;
 pub mod report;
-pub mod rules;
-pub mod schedule;
-pub mod skeleton;
 pub mod validate;
+pub mod wasm;
+
+// The pipeline's stages live in the core crate; the tools see them under
+// the same paths as before.
+pub use regpress_core::lang::{constants, fold};
+pub use regpress_core::{
+    choice, control, division, elaborate, emit, graph, import, lang, liveness, panics, pipeline,
+    predict, rules, schedule, skeleton,
+};
+
+/// Extraction: the core's extractors, and `exact`, which needs a MILP
+/// solver and so lives with the tools.
+pub mod extract {
+    pub use regpress_core::extract::*;
+
+    pub mod exact;
+
+    /// The names of every extractor, in report order.
+    pub const EXTRACTORS: &[&str] = &["cranelift", "tree", "dag", "pressure", "exact"];
+
+    /// Look up an extractor by name: the core's, or `exact`.
+    pub fn by_name(name: &str) -> Option<Box<dyn Extractor>> {
+        match name {
+            "exact" => Some(Box::new(exact::ExactExtractor::default())),
+            _ => regpress_core::extract::by_name(name),
+        }
+    }
+}

@@ -558,12 +558,12 @@ fn name_matches(lit: &str, name: &str) -> bool {
                 return false;
             }
             let after = &s[i + c.len_utf8()..];
-            if after.starts_with(p) {
+            if let Some(rest) = after.strip_prefix(p) {
                 if more.is_empty() {
-                    if after.len() == p.len() {
+                    if rest.is_empty() {
                         return true;
                     }
-                } else if go(more, &after[p.len()..], false) {
+                } else if go(more, rest, false) {
                     return true;
                 }
             }

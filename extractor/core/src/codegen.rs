@@ -121,3 +121,23 @@ pub fn count_insts(vcode: &str) -> u64 {
         .filter(|l| regpress_cost_model::backend::is_inst_line(l))
         .count() as u64
 }
+
+/// Whether Cranelift's backend compiles `func` for `isa` (without its
+/// mid-end). A panic inside the backend counts as a failure, and is caught
+/// without printing anything ([`crate::panics::catch_quietly`]).
+pub fn lowers(func: &Function, isa: &dyn isa::TargetIsa) -> Result<(), String> {
+    let run = || {
+        let mut ctx = Context::for_function(func.clone());
+        ctx.compute_cfg();
+        ctx.compute_domtree();
+        let mut ra = regalloc2::Ctx::default();
+        let mut ctrl = ControlPlane::default();
+        isa.compile_function(&ctx.func, &ctx.domtree, &mut ra, false, &mut ctrl)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    match crate::panics::catch_quietly(run) {
+        Ok(r) => r,
+        Err(_) => Err("the backend panicked".into()),
+    }
+}

@@ -18,7 +18,7 @@
 //! here from the published algorithms; tests check them against known
 //! values and the interpreter checks every rewrite end to end.
 
-use crate::constants::{iconst_s, iconst_u};
+use crate::lang::constants::{iconst_s, iconst_u};
 use crate::lang::{mask, sext, ClifEGraph, ClifNode, Op};
 use cranelift_codegen::ir::{types, Opcode, Type};
 use egg::Id;

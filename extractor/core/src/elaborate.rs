@@ -40,12 +40,13 @@
 //! elaborator, the pressure the extractor measures is the pressure of the
 //! function the pipeline emits.
 
-use crate::extract::{Choice, OperandOrder, Placement};
+use crate::choice::{Choice, OperandOrder, Placement};
+pub use crate::control::ControlFlow;
+pub use crate::emit::Emit;
 use crate::graph::{ClassId, ExtractionGraph, NodeId, NodeKind};
 use crate::import::Imported;
 use crate::lang::{ClassKind, Op};
 use crate::schedule::{Schedule, ScheduleBuilder};
-use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::entity::{EntityRef, SecondaryMap};
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::immediates::Imm64;
@@ -133,36 +134,6 @@ enum Task {
     /// Place the class once its operands are computed; the operands were
     /// computed in the given order of operand indices (`None`: 0, 1, …).
     Finish(ClassId, usize, Option<Vec<usize>>),
-}
-
-/// The control flow of a skeleton: its CFG, dominator tree and loops.
-/// Elaboration adds no blocks, so these also describe every elaboration of
-/// it. `pipeline::stage` computes them once, after the skeleton's last
-/// change, and the extractor and the final elaboration share them, as
-/// Cranelift's own e-graph pass receives the dominator tree and loop
-/// analysis its context computed before it.
-pub struct ControlFlow {
-    /// The control-flow graph.
-    pub cfg: ControlFlowGraph,
-    /// The dominator tree.
-    pub domtree: DominatorTree,
-    /// The loops.
-    pub loops: LoopAnalysis,
-}
-
-impl ControlFlow {
-    /// Analyse `func`.
-    pub fn of(func: &Function) -> Self {
-        let cfg = ControlFlowGraph::with_function(func);
-        let domtree = DominatorTree::with_function(func, &cfg);
-        let mut loops = LoopAnalysis::new();
-        loops.compute(func, &cfg, &domtree);
-        ControlFlow {
-            cfg,
-            domtree,
-            loops,
-        }
-    }
 }
 
 /// A [`ControlFlow`] that an [`Elaboration`] either borrows (the one staged
@@ -320,24 +291,6 @@ impl<'a> Elaboration<'a> {
         e.run()?;
         Ok(e.emit)
     }
-}
-
-/// Where elaboration writes what it decides. The elaborator itself only
-/// reads the skeleton; an emitter turns its decisions into an output.
-pub trait Emit {
-    /// Emit class `c`'s chosen node `n` with operand values `args`,
-    /// immediately before skeleton instruction `before` (so after whatever
-    /// was emitted before it earlier). Returns the new value.
-    fn emit(&mut self, c: ClassId, n: NodeId, args: &[Value], before: Inst) -> Value;
-
-    /// Emit a copy of the instruction that defined `v` (a value this
-    /// emitter returned) immediately before `before`. Returns the copy's
-    /// value.
-    fn copy(&mut self, v: Value, c: ClassId, before: Inst) -> Value;
-
-    /// Skeleton instruction `inst` now uses `args`: all of its values in
-    /// `DataFlowGraph::inst_values` order, branch arguments included.
-    fn set_operands(&mut self, inst: Inst, args: &[Value]);
 }
 
 /// Builds the CLIF function.

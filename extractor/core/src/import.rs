@@ -41,7 +41,7 @@ pub struct Imported {
     /// elaboration uses it instead of recomputing it. `None` until then
     /// (elaboration then computes its own). Whoever changes the skeleton's
     /// control flow after it is set must reset it.
-    pub control: Option<crate::elaborate::ControlFlow>,
+    pub control: Option<crate::control::ControlFlow>,
 }
 
 /// Counts from import.
@@ -87,7 +87,7 @@ pub fn import(func: &Function) -> Imported {
     let mut egraph = ClifEGraph::default();
     // Float and vector constants name entries of this pool; rules that make
     // new ones extend it (see `constants`).
-    egraph.analysis.constants = crate::constants::Constants(func.dfg.constants.clone());
+    egraph.analysis.constants = crate::lang::constants::Constants(func.dfg.constants.clone());
     let mut value_class = FnvHashMap::default();
     let mut stats = ImportStats::default();
     let mut pure_insts = Vec::new();

@@ -36,16 +36,9 @@ use regpress_cost_model::{block_frequency, RegClass, RegisterFile, Target};
 use std::ops::Range;
 
 /// The register class a value of type `ty` occupies, and how many
-/// registers of it. `i128` takes two integer registers; vectors and floats
-/// one float register.
+/// registers of it ([`RegClass::of_type`]).
 pub fn reg_class(ty: Type) -> (RegClass, u32) {
-    if ty.is_float() || ty.is_vector() {
-        (RegClass::Float, 1)
-    } else if ty.bits() > 64 {
-        (RegClass::Int, 2)
-    } else {
-        (RegClass::Int, 1)
-    }
+    RegClass::of_type(ty)
 }
 
 /// Registers in use, per class.

@@ -201,7 +201,7 @@ pub fn stage(prepared: &Function, rules: &[Rule], limits: &Limits) -> Staged {
     let skeleton = crate::skeleton::simplify(&mut imported);
     // The skeleton is final: its control flow serves the extractor and the
     // final elaboration alike.
-    imported.control = Some(crate::elaborate::ControlFlow::of(&imported.skeleton));
+    imported.control = Some(crate::control::ControlFlow::of(&imported.skeleton));
     let graph = extraction_graph(&imported);
     Staged {
         imported,
@@ -303,11 +303,11 @@ fn lowering_fallback(
     if extractor.name() == "cranelift" || !has_unusual_types(out) {
         return None;
     }
-    let why = lowers(out, isa).err()?;
+    let why = crate::codegen::lowers(out, isa).err()?;
     let choice = crate::extract::cranelift::CraneliftExtractor.extract(problem);
     let alt = elaborate(imported, problem.graph, &choice).ok()?;
     cranelift_codegen::verify_function(&alt, isa).ok()?;
-    lowers(&alt, isa).ok()?;
+    crate::codegen::lowers(&alt, isa).ok()?;
     Some((
         alt,
         format!(
@@ -324,25 +324,6 @@ fn has_unusual_types(func: &Function) -> bool {
         let ty = func.dfg.value_type(v);
         ty.is_vector() || ty.bits() > 64 || ty == types::F16
     })
-}
-
-/// Compile `func` for `isa` without Cranelift's mid-end; a panic inside
-/// the backend counts as a failure.
-fn lowers(func: &Function, isa: &dyn TargetIsa) -> Result<(), String> {
-    let run = || {
-        let mut ctx = Context::for_function(func.clone());
-        ctx.compute_cfg();
-        ctx.compute_domtree();
-        let mut ra = regalloc2::Ctx::default();
-        let mut ctrl = cranelift_control::ControlPlane::default();
-        isa.compile_function(&ctx.func, &ctx.domtree, &mut ra, false, &mut ctrl)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(r) => r,
-        Err(_) => Err("the backend panicked".into()),
-    }
 }
 
 /// The extraction graph of an imported function, rooted at the classes its

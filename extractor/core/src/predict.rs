@@ -2,8 +2,8 @@
 //! over the chosen nodes. Used to check the model against compiled code
 //! (`examples/correlate.rs`).
 
+use crate::choice::Choice;
 use crate::extract::costs::node_shape;
-use crate::extract::Choice;
 use crate::graph::ExtractionGraph;
 use crate::import::Imported;
 use regpress_cost_model::{CostModel, Target};

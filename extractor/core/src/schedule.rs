@@ -15,9 +15,8 @@
 //! with the same value numbers (`tests/schedule.rs` checks this against
 //! [`Schedule::of_function`] of the CLIF).
 
-use crate::elaborate::Emit;
+use crate::emit::Emit;
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
-use crate::liveness::reg_class;
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::{Block, Function, Inst, Type, Value};
 use regpress_cost_model::RegClass;
@@ -59,7 +58,7 @@ pub struct Schedule {
     entries: Vec<Entry>,
     uses: Vec<Value>,
     defs: Vec<Value>,
-    /// Per value: the registers it occupies ([`reg_class`] of its type), as
+    /// Per value: the registers it occupies ([`RegClass::of_type`] of its type), as
     /// [`encode_regs`] packs them.
     regs: Vec<u8>,
 }
@@ -67,7 +66,7 @@ pub struct Schedule {
 /// The registers a value of type `ty` occupies, packed in a byte:
 /// `class index << 4 | count` (class 0 integer, 1 float and vector).
 pub fn encode_regs(ty: Type) -> u8 {
-    let (class, n) = reg_class(ty);
+    let (class, n) = RegClass::of_type(ty);
     let i = match class {
         RegClass::Int => 0,
         RegClass::Float => 1,
@@ -224,7 +223,7 @@ impl Schedule {
     }
 
     /// The registers a value occupies: its class (0 integer, 1 float and
-    /// vector) and how many ([`reg_class`]).
+    /// vector) and how many ([`RegClass::of_type`]).
     pub fn regs(&self, v: Value) -> (usize, u32) {
         let r = self.regs[v.index()];
         (usize::from(r >> 4), u32::from(r & 0xf))

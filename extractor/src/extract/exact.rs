@@ -1,5 +1,6 @@
 //! `exact`: DAG-optimal extraction as a mixed-integer linear program, solved
-//! by CBC (through `coin_cbc`, linked against Debian's `coinor-libcbc-dev`).
+//! by CBC (through `coin_cbc`; CBC itself is built from source by the
+//! `cbc-src` crate, so no system library is needed).
 //!
 //! The objective is `dag`'s: the sum of the chosen nodes' costs, each needed
 //! class paid once. `dag` is a greedy heuristic for it; this extractor is the
@@ -61,6 +62,7 @@
 use super::dag::DagExtractor;
 use super::{Choice, Extractor, NodeCosts, Problem};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
+use cbc_src as _;
 use coin_cbc::{Col, Model, Sense};
 use std::time::Duration;
 

@@ -2,11 +2,12 @@
 //! cranelift-interpreter and demand bitwise-equal results (traps included).
 
 use cranelift_codegen::data_value::DataValue;
-use cranelift_codegen::ir::{types, Function, Type};
+use cranelift_codegen::ir::{types, Endianness, Function, Type};
 use cranelift_interpreter::environment::FunctionStore;
 use cranelift_interpreter::interpreter::{Interpreter, InterpreterState};
 use cranelift_interpreter::step::ControlFlow;
 use cranelift_reader::RunCommand;
+use std::cell::Cell;
 
 /// Instruction budget for one interpreted call.
 pub const FUEL: u64 = 2_000_000;
@@ -22,13 +23,34 @@ pub enum Outcome {
     Unsupported(String),
 }
 
+thread_local! {
+    /// The byte order "native" memory accesses use in [`call`].
+    static NATIVE: Cell<Endianness> = const { Cell::new(Endianness::Little) };
+}
+
+/// Run `f` with interpreted calls on this thread treating native-endian
+/// memory accesses as `endianness`: a file that names a big-endian target
+/// (s390x) means big-endian by them, and must be interpreted so.
+pub fn with_endianness<R>(endianness: Endianness, f: impl FnOnce() -> R) -> R {
+    /// Puts the previous byte order back, also if `f` unwinds.
+    struct Restore(Endianness);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NATIVE.with(|n| n.set(self.0));
+        }
+    }
+    let _restore = Restore(NATIVE.with(|n| n.replace(endianness)));
+    f()
+}
+
 /// Call `name` with `args`, with `funcs` as the callable functions.
 pub fn call(funcs: &[&Function], name: &str, args: &[DataValue]) -> Outcome {
     let mut store = FunctionStore::default();
     for f in funcs {
         store.add(f.name.to_string(), f);
     }
-    let state = InterpreterState::default().with_function_store(store);
+    let mut state = InterpreterState::default().with_function_store(store);
+    state.native_endianness = NATIVE.with(Cell::get);
     let mut interp = Interpreter::new(state).with_fuel(Some(FUEL));
     // The interpreter panics on some inputs (a `notrap` access to an address
     // a random pointer argument made up, an unimplemented op): that is "could

@@ -839,7 +839,7 @@ mod tests {
 
     /// [`dag_text`] under a tie rule, with the count of form ties.
     fn dag_text_with(body: &str, root: u32, rules: &str, ties: Ties) -> (String, usize) {
-        let file = crate::corpus::parse("t.clif", body).unwrap();
+        let file = crate::testing::parse("t.clif", body).unwrap();
         let mut imported = crate::import::import(&file.functions[0]);
         let rules = RuleSet::parse(rules).unwrap().rules();
         let eg = std::mem::take(&mut imported.egraph);

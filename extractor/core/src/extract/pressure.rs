@@ -755,13 +755,14 @@ mod tests {
     #[test]
     fn original_forms_need_enough_re_expressed_hot_classes() {
         let file =
-            crate::corpus::parse("keccak.clif", include_str!("../../kernels/keccak.clif")).unwrap();
+            crate::testing::parse("keccak.clif", include_str!("../../../kernels/keccak.clif"))
+                .unwrap();
         let func = file
             .functions
             .iter()
             .find(|f| f.name.to_string() == "%keccak_f1600_straight")
             .unwrap();
-        let isa = crate::validate::codegen::build_isa("x86_64", "none").unwrap();
+        let isa = crate::codegen::build_isa("x86_64", "none").unwrap();
         let prepared = crate::pipeline::prepare(func, &*isa);
         let rules = crate::rules::RuleSet::parse("default+reassoc+demorgan")
             .unwrap()
@@ -792,7 +793,7 @@ mod tests {
     #[test]
     fn folded_classes_follow_the_target_and_every_user() {
         let folded_count = |body: &str, target: Target| {
-            let func = &crate::corpus::parse("t.clif", body).unwrap().functions[0];
+            let func = &crate::testing::parse("t.clif", body).unwrap().functions[0];
             let staged = crate::pipeline::stage(func, &[], &Default::default());
             let costs = NodeCosts::given(&staged.graph);
             let problem = Problem {
@@ -815,7 +816,7 @@ mod tests {
     /// change: both a gain, within a factor of two.
     #[test]
     fn relief_prediction_agrees_with_measurement() {
-        let func = &crate::corpus::parse("t.clif", &across_calls(9))
+        let func = &crate::testing::parse("t.clif", &across_calls(9))
             .unwrap()
             .functions[0];
         let staged = crate::pipeline::stage(func, &[], &Default::default());

@@ -198,7 +198,7 @@ fn sign_ops<F: Ieee>(op: Opcode, a: &[u128]) -> Option<u128> {
 /// float type; `fcvt_from_uint`/`fcvt_from_sint` of an integer constant to
 /// `f32`/`f64`.
 pub fn fold_float(egraph: &ClifEGraph, node: &ClifNode, ty: Type) -> Option<u128> {
-    if let Some(bits) = crate::constants::float_bits(egraph, node) {
+    if let Some(bits) = crate::lang::constants::float_bits(egraph, node) {
         return Some(bits);
     }
     let Op::Inst(op) = node.op else {
@@ -301,15 +301,15 @@ float_arith!(Ieee64);
 
 #[cfg(test)]
 mod tests {
-    use crate::corpus;
     use crate::import::import;
+    use crate::testing;
     use cranelift_codegen::ir::Value;
 
     /// Import `body` (no rules: folding is the analysis) and say whether
     /// values `a` and `b` share a class.
     fn same(params: &str, body: &str, a: u32, b: u32) -> bool {
         let text = format!("function %f({params}) {{\nblock0:\n{body}\n    return\n}}");
-        let file = corpus::parse("t.clif", &text).unwrap();
+        let file = testing::parse("t.clif", &text).unwrap();
         let imported = import(&file.functions[0]);
         let class = |v: u32| {
             imported

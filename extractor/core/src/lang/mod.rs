@@ -19,6 +19,14 @@
 //! operations, float constants, …) become [`Op::Opaque`] nodes: their
 //! `InstructionData` is interned as a template with its value operands
 //! cleared, so they round-trip exactly and GVN still merges them.
+//!
+//! The e-graph analysis ([`ClifAnalysis`]) folds constants as classes are
+//! made, so the language, its constant pool ([`constants`]) and its folder
+//! ([`fold`]) form one module: nothing outside it is needed to build or
+//! read a [`ClifEGraph`].
+
+pub mod constants;
+pub mod fold;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::instructions::InstructionFormat;
@@ -304,7 +312,7 @@ pub struct ClassData {
     /// type's width), if the class is known to be constant.
     pub konst: Option<u64>,
     /// For scalar float value classes: the IEEE bits, if the class is known
-    /// to be a constant (see [`crate::fold::fold_float`]).
+    /// to be a constant (see [`crate::lang::fold::fold_float`]).
     pub fconst: Option<u128>,
 }
 
@@ -329,8 +337,8 @@ pub struct ClifAnalysis {
     /// chosen: the extraction graph leaves them out.
     pub removed: std::collections::HashSet<Value>,
     /// The function's constant pool, extended by rules that build `vconst`
-    /// or `f128const` nodes (see [`crate::constants`]).
-    pub constants: crate::constants::Constants,
+    /// or `f128const` nodes (see [`crate::lang::constants`]).
+    pub constants: crate::lang::constants::Constants,
 }
 
 /// The e-graph type used throughout regpress.
@@ -383,13 +391,13 @@ impl egg::Analysis<ClifNode> for ClifAnalysis {
         };
         let konst = match kind {
             ClassKind::Value(ty) if ty.is_int() && ty.bits() <= 64 => {
-                crate::fold::fold(egraph, enode, ty)
+                crate::lang::fold::fold(egraph, enode, ty)
             }
             _ => None,
         };
         let fconst = match kind {
             ClassKind::Value(ty) if ty.is_float() && !ty.is_vector() => {
-                crate::fold::fold_float(egraph, enode, ty)
+                crate::lang::fold::fold_float(egraph, enode, ty)
             }
             _ => None,
         };
@@ -447,12 +455,12 @@ impl egg::Analysis<ClifNode> for ClifAnalysis {
         }
         // Likewise a class proven to be a float constant gets the constant.
         if let (Some(bits), ClassKind::Value(ty)) = (data.fconst, data.kind) {
-            let already = egraph[id]
-                .nodes
-                .iter()
-                .any(|n| n.op.opcode().is_some_and(crate::constants::is_float_const));
+            let already = egraph[id].nodes.iter().any(|n| {
+                n.op.opcode()
+                    .is_some_and(crate::lang::constants::is_float_const)
+            });
             if !already {
-                if let Some(c) = crate::constants::fconst(egraph, ty, bits) {
+                if let Some(c) = crate::lang::constants::fconst(egraph, ty, bits) {
                     egraph.union(id, c);
                 }
             }

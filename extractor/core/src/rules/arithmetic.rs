@@ -397,7 +397,7 @@ pub fn rules() -> Vec<Rule> {
             vec![int_or_vector("?t")],
             move |eg, s| {
                 let ty = type_at(eg, s, t)?;
-                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                let zero = crate::lang::constants::iconst_u(eg, ty, 0)?;
                 Some(icmp(eg, cc, ty, s[keep], zero))
             },
         ));

@@ -1,5 +1,5 @@
 //! The `cprop` family: the rewrites of Cranelift's `cprop.isle` that
-//! constant folding (in the analysis, see [`crate::fold`]) does not cover.
+//! constant folding (in the analysis, see [`crate::lang::fold`]) does not cover.
 //!
 //! * constants move to the right of commutative operators (and of `isub`
 //!   and `icmp`, by negating or swapping the condition);

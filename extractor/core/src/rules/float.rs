@@ -17,13 +17,13 @@ pub fn rules() -> Vec<Rule> {
 
 #[cfg(test)]
 mod tests {
-    use crate::corpus;
     use crate::import::import;
     use crate::rules::{saturate, Limits};
+    use crate::testing;
     use cranelift_codegen::ir::Value;
 
     fn merged(text: &str, a: u32, b: u32) -> bool {
-        let file = corpus::parse("t.clif", text).unwrap();
+        let file = testing::parse("t.clif", text).unwrap();
         let imported = import(&file.functions[0]);
         let (eg, _) = saturate(imported.egraph, &super::rules(), &Limits::default());
         let class = |v: u32| eg.find(imported.value_class[&Value::from_u32(v)]);

@@ -96,7 +96,7 @@ pub fn rules() -> Vec<Rule> {
             vec![scalar_int("?t")],
             move |eg, s| {
                 let ty = type_at(eg, s, t)?;
-                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                let zero = crate::lang::constants::iconst_u(eg, ty, 0)?;
                 Some(icmp(eg, cc, ty, s[y], zero))
             },
         ));
@@ -316,7 +316,7 @@ pub fn rules() -> Vec<Rule> {
             &format!("(band ?r (icmp ?t {c1} ?x ?y) (icmp ?t {c2} ?x ?y))"),
             false,
             vec![type_where("?t", |t| {
-                crate::constants::is_vec128(t) && t.lane_type().is_int()
+                crate::lang::constants::is_vec128(t) && t.lane_type().is_int()
             })],
         ));
     }
@@ -340,7 +340,7 @@ pub fn rules() -> Vec<Rule> {
             vec![konst_where("?k", move |k, ty| {
                 (signed(ty, k) >= 0) == k_nonneg
             })],
-            |eg, _| crate::constants::iconst_u(eg, types::I8, 0),
+            |eg, _| crate::lang::constants::iconst_u(eg, types::I8, 0),
         ));
     }
     // (x < y) & (x != -1) is x < y (unsigned).
@@ -402,8 +402,8 @@ pub fn rules() -> Vec<Rule> {
             vec![scalar_int("?t"), is_zero("?z")],
             move |eg, s| {
                 let ty = type_at(eg, s, t)?;
-                let one = crate::constants::iconst_u(eg, ty, 1)?;
-                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                let one = crate::lang::constants::iconst_u(eg, ty, 1)?;
+                let zero = crate::lang::constants::iconst_u(eg, ty, 0)?;
                 let low = inst(eg, Opcode::Band, ty, &[s[x], one]);
                 Some(icmp(eg, to, ty, low, zero))
             },
@@ -419,7 +419,7 @@ pub fn rules() -> Vec<Rule> {
             vec![scalar_int("?t"), is_zero("?z")],
             move |eg, s| {
                 let ty = type_at(eg, s, t)?;
-                let zero = crate::constants::iconst_u(eg, ty, 0)?;
+                let zero = crate::lang::constants::iconst_u(eg, ty, 0)?;
                 Some(icmp(eg, to, ty, s[x], zero))
             },
         ));

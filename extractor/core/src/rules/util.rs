@@ -239,7 +239,7 @@ struct Checked {
 /// Is `op` a constant (the only node a constant class keeps in Cranelift)?
 fn is_constant_op(op: &Op) -> bool {
     match op.opcode() {
-        Some(op) => op == Opcode::Iconst || crate::constants::is_float_const(op),
+        Some(op) => op == Opcode::Iconst || crate::lang::constants::is_float_const(op),
         None => true,
     }
 }
@@ -560,9 +560,9 @@ pub fn cmp_result(t: Type) -> Type {
 pub fn cmp_const(egraph: &mut ClifEGraph, t: Type, truth: bool) -> Option<Id> {
     let r = cmp_result(t);
     if truth {
-        crate::constants::cmp_true(egraph, r)
+        crate::lang::constants::cmp_true(egraph, r)
     } else {
-        crate::constants::iconst_u(egraph, r, 0)
+        crate::lang::constants::iconst_u(egraph, r, 0)
     }
 }
 

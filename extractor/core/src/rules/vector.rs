@@ -8,7 +8,7 @@
 
 use super::util::*;
 use super::Rule;
-use crate::constants::{is_vec128, splat, splat_bits, vconst};
+use crate::lang::constants::{is_vec128, splat, splat_bits, vconst};
 use crate::lang::result_type;
 use cranelift_codegen::ir::Opcode;
 
