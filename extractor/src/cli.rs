@@ -112,6 +112,17 @@ enum Command {
         #[arg(long, default_value = "default")]
         rules: String,
     },
+    /// Translate `.wasm`/`.wat` modules to CLIF as wasmtime 48.0.8 hands each
+    /// function to Cranelift's mid-end (opt level `none`, as `wasmtime
+    /// compile -O opt-level=0 --emit-clif` does), one file per defined
+    /// function, without optimising or compiling anything else.
+    Translate {
+        /// Modules, or directories of them (searched recursively).
+        paths: Vec<PathBuf>,
+        /// Where to write: OUT/<module>/wasm[0]--function[N].clif.
+        #[arg(short, long, value_name = "OUT")]
+        output: PathBuf,
+    },
     /// Count the machine instructions executed per kernel call on x86_64
     /// (valgrind's callgrind over JIT-compiled code): cranelift-speed, then
     /// every extractor × rule set, each kernel on its published test vector.
@@ -333,6 +344,29 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Report(args) => {
             for path in crate::report::run(&args)? {
                 println!("{}", path.display());
+            }
+            Ok(0)
+        }
+        Command::Translate { paths, output } => {
+            let mut modules = Vec::new();
+            for p in &paths {
+                let mut list = if p.is_dir() {
+                    let mut l = corpus::files_with_extension(p, "wasm")?;
+                    l.extend(corpus::files_with_extension(p, "wat")?);
+                    l
+                } else {
+                    vec![p.clone()]
+                };
+                list.retain(|f| crate::wasm::is_module(f));
+                if list.is_empty() {
+                    bail!("{}: no .wasm or .wat files found", p.display());
+                }
+                modules.extend(list);
+            }
+            for m in &modules {
+                let dir = output.join(m.file_stem().unwrap_or_default());
+                let n = crate::wasm::translate(m, Some(&dir))?.len();
+                println!("{}: {n} functions -> {}", m.display(), dir.display());
             }
             Ok(0)
         }
@@ -637,7 +671,7 @@ pub fn module_of(file: &str) -> String {
 
 /// Per module, target and variant: spills+reloads and instructions, and
 /// their ratio to Cranelift `speed` on the same functions, so that a module
-/// that loses cannot hide in a total. Printed when there are 2 to 60
+/// that loses cannot hide in a total. Printed when there are 1 to 60
 /// modules.
 fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     let mut by_module: BTreeMap<String, Vec<Row>> = BTreeMap::new();
@@ -647,7 +681,7 @@ fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
             .or_default()
             .push(r.clone());
     }
-    if by_module.len() < 2 || by_module.len() > 60 {
+    if by_module.is_empty() || by_module.len() > 60 {
         return Ok(());
     }
     writeln!(
@@ -658,21 +692,7 @@ fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     for (module, rows) in &by_module {
         let t = totals(rows);
         for ((target, variant), (m, n)) in &t {
-            let base = t.get(&(target.clone(), CRANELIFT_SPEED.to_string()));
-            let ratio = |a: u64, b: u64| {
-                if b == 0 {
-                    "-".to_string()
-                } else {
-                    format!("{:.3}", a as f64 / b as f64)
-                }
-            };
-            let (rs, ri) = match base {
-                Some((b, _)) => (
-                    ratio(m.spills_reloads(), b.spills_reloads()),
-                    ratio(m.insts, b.insts),
-                ),
-                None => ("-".into(), "-".into()),
-            };
+            let (rs, ri) = vs_speed(&t, target, m);
             writeln!(
                 out,
                 "| {module} | {target} | {variant} | {n} | {} | {} | {rs} | {ri} |",
@@ -685,6 +705,29 @@ fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
+/// Spills+reloads and instructions of `m` as ratios to Cranelift `speed`'s
+/// on the same target in `t`, formatted; `-` where there is no base.
+fn vs_speed(
+    t: &BTreeMap<(String, String), (CodeMetrics, usize)>,
+    target: &str,
+    m: &CodeMetrics,
+) -> (String, String) {
+    let ratio = |a: u64, b: u64| {
+        if b == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.3}", a as f64 / b as f64)
+        }
+    };
+    match t.get(&(target.to_string(), CRANELIFT_SPEED.to_string())) {
+        Some((b, _)) => (
+            ratio(m.spills_reloads(), b.spills_reloads()),
+            ratio(m.insts, b.insts),
+        ),
+        None => ("-".into(), "-".into()),
+    }
+}
+
 fn print_totals(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     let t = totals(rows);
     writeln!(
@@ -693,21 +736,7 @@ fn print_totals(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     )?;
     writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|")?;
     for ((target, variant), (m, n)) in &t {
-        let base = t.get(&(target.clone(), CRANELIFT_SPEED.to_string()));
-        let ratio = |a: u64, b: u64| {
-            if b == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", a as f64 / b as f64)
-            }
-        };
-        let (rs, ri) = match base {
-            Some((b, _)) => (
-                ratio(m.spills_reloads(), b.spills_reloads()),
-                ratio(m.insts, b.insts),
-            ),
-            None => ("-".into(), "-".into()),
-        };
+        let (rs, ri) = vs_speed(&t, target, m);
         writeln!(
             out,
             "| {target} | {variant} | {n} | {} | {} | {} | {} | {} | {} | {} | {rs} | {ri} |",
@@ -749,4 +778,24 @@ fn print_totals(out: &mut impl Write, rows: &[Row]) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_of;
+
+    #[test]
+    fn rows_are_grouped_by_module() {
+        assert_eq!(module_of("/m/brotli.wasm#wasm[0]::function[3]"), "brotli");
+        assert_eq!(module_of("mix.wat#wasm[0]::function[0]"), "mix");
+        assert_eq!(
+            module_of("../shared/corpus/wasm-extra/clif/tiktoken/f00007.clif"),
+            "tiktoken"
+        );
+        assert_eq!(module_of("builtin:keccak.clif"), "keccak");
+        assert_eq!(
+            module_of("runtests/atomic-rmw-little.clif"),
+            "atomic-rmw-little"
+        );
+    }
 }
