@@ -91,6 +91,7 @@ pub mod predict;
 pub mod rules;
 pub mod schedule;
 pub mod skeleton;
+pub mod tunables;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -26,6 +26,8 @@
 //!   of its class is spilled before it and reloaded after it. On x86-64
 //!   System V no float register is callee-saved at all.
 
+pub use crate::tunables::REUSE_WINDOW;
+
 use crate::schedule::Schedule;
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
@@ -348,21 +350,6 @@ pub fn callee_saved(target: Target) -> RegisterFile {
         Target::Aarch64 => RegisterFile { int: 10, float: 8 },
     }
 }
-
-/// Two touches of a value (a definition or a use, then a use) at most
-/// this many instructions apart in one block count one reload at most:
-/// the value the first touch produced or reloaded is still in a register
-/// at the second. Without this, the estimate charged every use of a
-/// value used twice in a row (`band x, y` then `bxor t, y`) as if each
-/// could miss. Measured on the wasm corpus by `benches/examples/model_fit.rs`
-/// (the `cranelift` and `pressure` extractors' outputs, notes.md §6.3):
-/// the estimate was 2.17x regalloc2's spills+reloads on x86_64 (1.80x on
-/// aarch64), and is 1.35x (1.15x) with a window of 4; its correlation with
-/// regalloc2's count per function rose from 0.718 to 0.754 (0.502 to
-/// 0.527). Windows of 2 and 8 measure 1.47x and 1.25x, correlations 0.743
-/// and 0.755; windows of 2 to 16 gave the same results on the kernels and
-/// filetests.
-pub const REUSE_WINDOW: u32 = 4;
 
 /// The charged uses the backward walk met in the last [`REUSE_WINDOW`]
 /// instructions, so that an earlier touch of the same value (definition or

@@ -76,24 +76,12 @@
 
 use super::{complete, first_resolvable, Choice, Extractor, NodeCosts, Problem, Worklist};
 use crate::graph::{ClassId, ExtractionGraph, NodeId};
+pub use crate::tunables::WORK_LIMIT;
 use fixedbitset::FixedBitSet;
 use std::cell::Cell;
 
 /// See the module documentation.
 pub struct DagExtractor;
-
-/// A bound on the work of one extraction. Its measure is the size of the
-/// sets formed: each costed node adds its cost set's member count, whether
-/// or not the set is kept. Past this many members the extractor gives up
-/// and returns the `cranelift` extractor's choice instead: a correct, less
-/// optimised result in bounded time and memory.
-///
-/// The measure is the one the sorted-vector implementation used (which
-/// wrote every member out), kept so that the same graphs fall back as
-/// before. Block sharing makes the actual work a small fraction of it:
-/// `keccak_f1600_straight` under `default+reassoc+demorgan`, which reaches
-/// the limit, takes some 30 members counted per step of a union.
-pub const WORK_LIMIT: usize = 250_000_000;
 
 /// Arena entries below which [`CostSets::collect`] does not run: memory
 /// is only worth reclaiming on graphs whose sets grow large. (Small in

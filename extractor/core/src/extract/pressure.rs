@@ -57,63 +57,12 @@ use fixedbitset::FixedBitSet;
 use regpress_cost_model::RegClass;
 use regpress_cost_model::{block_frequency, Target};
 
+pub use crate::tunables::{
+    CHEAP, FORM_TIES_MIN, FORM_TIES_SHARE, MAX_ROUNDS, NODE_LIMIT, ORIGINAL_FORMS_MIN,
+};
+
 /// See the module documentation.
 pub struct PressureExtractor;
-
-/// Most placement rounds per function. One: a second round, with the
-/// candidates of the first round's result, was accepted on some functions
-/// but made the corpus worse on both targets (wasm, x86_64: spills+reloads
-/// 0.860 → 0.863 of Cranelift's, instructions 1.004 → 1.007; aarch64
-/// instructions 0.995 → 0.998; notes.md §6.2), and each round costs a full
-/// elaboration and liveness analysis.
-pub const MAX_ROUNDS: usize = 1;
-
-/// Graphs with more nodes than this keep `dag`'s placement: each round
-/// elaborates the whole function, and the corpus's largest functions would
-/// otherwise spend more time here than Cranelift spends compiling them.
-pub const NODE_LIMIT: usize = 400_000;
-
-/// The original-forms move is tried only when at least this many hot
-/// classes chose a re-expression of their original form. The move exists
-/// for rule families that reshape whole expression trees (reassociation,
-/// De Morgan); a few re-expressed classes (commutations and the like under
-/// the default rules) rarely change pressure, and each trial costs two
-/// full evaluations. Measured before this limit existed (notes.md §6.7):
-/// on the wasm corpus 218 trials with 1 to 102 such classes took 31% of
-/// `pressure`'s time and 13 of them were kept, each with at most 5; on
-/// the kernels the two trials kept (`keccak_f1600_straight` under De
-/// Morgan, both targets) had 664 and 669.
-pub const ORIGINAL_FORMS_MIN: usize = 128;
-
-/// Move 0 (the same extraction with ties to the newest node) is tried only
-/// when `dag` saw at least this many classes tie between different forms
-/// ([`TiedChoice::form_ties`]). Like [`ORIGINAL_FORMS_MIN`], a limit from
-/// measurements: on the wasm corpus no function has more than 44 such
-/// classes, and trying the move on every function with one or more
-/// changed its totals by noise (x86_64 −24 spills+reloads and −89
-/// instructions, aarch64 +85 and −123) for a second dag run and two
-/// evaluations each, most of them on functions without calls that
-/// otherwise need no evaluation at all; the kernels
-/// where it matters have 128 (`sha256_compress_straight`, 64 rounds of
-/// `ch` and `maj`) and 600 (`keccak_f1600_straight`). Any value from 45
-/// to 128 gives the same results on every corpus here (notes.md §6.3).
-pub const FORM_TIES_MIN: usize = 64;
-
-/// ... and only when those classes are at least this share of the graph's
-/// classes: the move is for code whose expressions the rules reshape
-/// throughout (the crypto rounds: 4.9% of `sha256_compress_straight`'s
-/// classes, 12% of `keccak_f1600_straight`'s), not for a large function
-/// with incidental ties, where the second `dag` run (superlinear in the
-/// graph) costs most. The benchmarks' generated scaling functions have
-/// 1–1.6% (148 of 9,157 classes at 12,410 nodes), and at 20,475 nodes the
-/// move doubled `pressure`'s time (65.6 ms against 33.2 ms without it,
-/// criterion); no wasm function has more than 3.3%.
-pub const FORM_TIES_SHARE: f64 = 0.02;
-
-/// A class is worth recomputing only if its node costs at most this, in the
-/// cost model's cycles ([`Cost::scalar`](regpress_cost_model::Cost::scalar)):
-/// one simple ALU instruction or one load, not a multiply chain.
-pub const CHEAP: f64 = 2.0;
 
 /// One evaluated decision.
 struct Evaluation {

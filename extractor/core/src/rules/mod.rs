@@ -162,9 +162,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            iterations: 8,
-            nodes: 200_000,
-            time: Duration::from_secs(5),
+            iterations: crate::tunables::SATURATION_ITERATIONS,
+            nodes: crate::tunables::SATURATION_NODES,
+            time: crate::tunables::SATURATION_TIME,
         }
     }
 }
