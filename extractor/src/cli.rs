@@ -157,6 +157,13 @@ struct Common {
     /// Refuse functions with more CLIF instructions than this.
     #[arg(long, default_value_t = Settings::default().max_insts)]
     max_insts: usize,
+    /// `regalloc`: checked mode. Every extractor but `dag` has its output
+    /// compiled through Cranelift's backend and regalloc2 beside `dag`'s,
+    /// and keeps it only if it has no more spills+reloads and no more
+    /// machine instructions; otherwise `dag`'s output is used. Variants are
+    /// then labelled `NAME+checked`.
+    #[arg(long, value_enum, default_value_t = Check::None)]
+    check: Check,
     /// Worker threads (default: all cores).
     #[arg(long, short)]
     jobs: Option<usize>,
@@ -171,9 +178,19 @@ impl Common {
                 time: Duration::from_millis(self.max_millis),
             },
             max_insts: self.max_insts,
+            check_regalloc: self.check == Check::Regalloc,
             ..Settings::default()
         }
     }
+}
+
+/// What judges an extractor's output before it is kept.
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum Check {
+    /// Nothing: the extractor's output stands (the default, cheap path).
+    None,
+    /// regalloc2, through Cranelift's backend: no worse than `dag`.
+    Regalloc,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -533,13 +550,13 @@ fn write_rows(path: &PathBuf, rows: &[Row]) -> Result<()> {
 fn write_csv(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     writeln!(
         out,
-        "file,function,target,variant,spills,reloads,moves,insts,bytes,spill_slots,frame_size,run_passed,run_total,diff_compared,extract_micros,fallback,error"
+        "file,function,target,variant,spills,reloads,moves,insts,bytes,spill_slots,frame_size,run_passed,run_total,diff_compared,extract_micros,fallback,error,checked_kept,check_micros,compile_micros"
     )?;
     for r in rows {
         let m = r.metrics.unwrap_or_default();
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv(&r.file),
             csv(&r.function),
             r.target,
@@ -556,7 +573,10 @@ fn write_csv(out: &mut impl Write, rows: &[Row]) -> Result<()> {
             r.diff_compared,
             r.extract_micros,
             csv(r.fallback.as_deref().unwrap_or("")),
-            csv(r.error.as_deref().unwrap_or(""))
+            csv(r.error.as_deref().unwrap_or("")),
+            r.checked_kept.map(|k| k.to_string()).unwrap_or_default(),
+            r.check_micros,
+            r.compile_micros
         )?;
     }
     Ok(())

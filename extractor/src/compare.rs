@@ -55,6 +55,15 @@ pub struct Row {
     pub extract_micros: u64,
     /// Why the pipeline fell back to its input, if it did.
     pub fallback: Option<String>,
+    /// Checked mode: whether the extractor's own output was kept (else
+    /// `dag`'s).
+    pub checked_kept: Option<bool>,
+    /// Checked mode: microseconds spent judging.
+    pub check_micros: u64,
+    /// `cranelift-speed` rows: wall-clock microseconds of Cranelift's whole
+    /// compile (mid-end, lowering, regalloc2, emission), for ratios within
+    /// one run. Wall-clock, so an indication, not a benchmark.
+    pub compile_micros: u64,
     /// A refusal or failure, one line.
     pub error: Option<String>,
 }
@@ -159,6 +168,9 @@ pub fn compare_function(
         diff_compared: 0,
         extract_micros: 0,
         fallback: None,
+        checked_kept: None,
+        check_micros: 0,
+        compile_micros: 0,
         error: None,
     };
     let mut rows = Vec::new();
@@ -170,9 +182,12 @@ pub fn compare_function(
         return rows;
     }
     let mut speed = base.clone();
-    match guarded("cranelift", || {
+    let t = std::time::Instant::now();
+    let compiled = guarded("cranelift", || {
         codegen::compile(func, &*isas.speed).map_err(|e| e.to_string())
-    }) {
+    });
+    speed.compile_micros = t.elapsed().as_micros() as u64;
+    match compiled {
         Ok(m) => speed.metrics = Some(m),
         Err(e) => speed.error = Some(e),
     }
@@ -194,7 +209,12 @@ pub fn compare_function(
     for (set, set_rules) in rules {
         for ex in &config.extractors {
             let mut row = base.clone();
-            row.variant = format!("{}/{}", ex.name(), set.name());
+            let checked = config.settings.check_regalloc && ex.name() != "dag";
+            row.variant = if checked {
+                format!("{}+checked/{}", ex.name(), set.name())
+            } else {
+                format!("{}/{}", ex.name(), set.name())
+            };
             let out = guarded("pipeline", || {
                 pipeline::optimize(func, &*isas.none, &**ex, set_rules, &config.settings)
                     .map_err(|e| e.to_string())
@@ -209,6 +229,10 @@ pub fn compare_function(
             };
             row.extract_micros = out.report.extract_time.as_micros() as u64;
             row.fallback = out.report.fallback.clone();
+            if let Some(c) = &out.report.checked {
+                row.checked_kept = Some(c.kept_ours);
+                row.check_micros = c.time.as_micros() as u64;
+            }
             // Only `test interpret` files are meant for the interpreter.
             if config.semantics && file.interpret {
                 let (p, t, first) = check_run_lines(file, index, &out.func);

@@ -381,3 +381,49 @@ fn sha256_spills_no_more_than_cranelift() {
         );
     }
 }
+
+/// Checked mode: on every built-in kernel, both targets, under the rules
+/// that reshape expressions most, `pressure`'s checked output has no more
+/// spills+reloads and no more machine instructions than `dag`'s, as
+/// regalloc2 measures them; and the judge's record matches what it kept.
+#[test]
+fn checked_mode_is_never_worse_than_dag() {
+    let rules = RuleSet::parse("default+reassoc+demorgan").unwrap().rules();
+    let checked = Settings {
+        check_regalloc: true,
+        ..Settings::default()
+    };
+    let plain = Settings::default();
+    let pressure = extract::by_name("pressure").unwrap();
+    let dag = extract::by_name("dag").unwrap();
+    let mut judged = 0;
+    let mut kept_dag = 0;
+    for target in codegen::TARGETS {
+        let isa = codegen::build_isa(target, "none").unwrap();
+        for file in regpress::corpus::builtin() {
+            for func in &file.functions {
+                if func.name.to_string().contains("keccak_f1600_straight") {
+                    continue; // the slowest under these rules; covered by `compare`
+                }
+                let ours = pipeline::optimize(func, &*isa, &*pressure, &rules, &checked).unwrap();
+                let base = pipeline::optimize(func, &*isa, &*dag, &rules, &plain).unwrap();
+                let m = codegen::compile(&ours.func, &*isa).unwrap();
+                let d = codegen::compile(&base.func, &*isa).unwrap();
+                assert!(
+                    m.spills_reloads() <= d.spills_reloads() && m.insts <= d.insts,
+                    "{} on {target}: checked {m:?} against dag {d:?}",
+                    func.name
+                );
+                let c = ours
+                    .report
+                    .checked
+                    .expect("checked mode records its verdict");
+                assert_eq!(c.dag, (d.spills_reloads(), d.insts), "{}", func.name);
+                judged += 1;
+                kept_dag += usize::from(!c.kept_ours);
+            }
+        }
+    }
+    assert!(judged > 50, "only {judged} functions judged");
+    eprintln!("{judged} functions judged, dag's output kept on {kept_dag}");
+}

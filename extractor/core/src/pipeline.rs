@@ -63,6 +63,14 @@ pub struct Settings {
     /// still goes through the panic hook. Harnesses that treat every panic
     /// as fatal (libFuzzer's) turn it off.
     pub lowering_check: bool,
+    /// Checked mode: regalloc2 as the judge. The output of any extractor
+    /// other than `dag` is compiled through Cranelift's backend and
+    /// regalloc2 alongside `dag`'s, and kept only if it has no more
+    /// spills+reloads *and* no more machine instructions than `dag`'s;
+    /// otherwise `dag`'s output is used. No function can then come out
+    /// worse than `dag` on either measure, at the price of two extra
+    /// compiles per function. See [`Checked`].
+    pub check_regalloc: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +79,7 @@ impl Default for Settings {
             limits: Limits::default(),
             max_insts: 1_000_000,
             lowering_check: true,
+            check_regalloc: false,
         }
     }
 }
@@ -93,6 +102,23 @@ pub struct Report {
     /// If the pipeline fell back, to its input or (when the backend cannot
     /// compile the output) to the `cranelift` extractor's choice, why.
     pub fallback: Option<String>,
+    /// In checked mode ([`Settings::check_regalloc`]), what the judge
+    /// measured and which output it kept.
+    pub checked: Option<Checked>,
+}
+
+/// What checked mode measured for one function.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Checked {
+    /// The extractor's output: spills+reloads and machine instructions.
+    pub ours: (u64, u64),
+    /// `dag`'s output, the same.
+    pub dag: (u64, u64),
+    /// Whether the extractor's output was kept (else `dag`'s was).
+    pub kept_ours: bool,
+    /// Time spent on `dag`'s extraction, both elaborations and both
+    /// compiles.
+    pub time: Duration,
 }
 
 /// The optimised function and its report.
@@ -245,6 +271,7 @@ pub fn optimize(
         graph_nodes: graph.num_nodes(),
         extract_time,
         fallback: None,
+        checked: None,
     };
     let result = choice
         .check(&graph)
@@ -255,6 +282,14 @@ pub fn optimize(
                 .map(|()| out)
                 .map_err(|e| format!("output does not verify: {e}"))
         });
+    let result = match result {
+        Ok(out) if settings.check_regalloc && extractor.name() != "dag" => {
+            let (out, checked) = judge(out, isa, &imported, &problem);
+            report.checked = checked;
+            Ok(out)
+        }
+        r => r,
+    };
     let func = match result {
         Ok(out) if settings.lowering_check => {
             match lowering_fallback(&out, isa, extractor, &imported, &problem) {
@@ -272,6 +307,52 @@ pub fn optimize(
         }
     };
     Ok(Optimized { func, report })
+}
+
+/// Checked mode: `out` if regalloc2 finds it no worse than `dag`'s output
+/// in spills+reloads and in machine instructions, else `dag`'s output.
+///
+/// Both are compiled by the same path the measurements use
+/// ([`crate::codegen::compile`]), so the guarantee holds for exactly what
+/// is reported. Requiring both measures not to get worse, rather than a
+/// weighted sum, makes the totals over any set of functions no worse than
+/// `dag`'s on both, by construction. If either compile fails, `out` stands
+/// and nothing is recorded.
+fn judge(
+    out: Function,
+    isa: &dyn TargetIsa,
+    imported: &crate::import::Imported,
+    problem: &Problem,
+) -> (Function, Option<Checked>) {
+    let t = Instant::now();
+    let dag_choice = crate::extract::dag::DagExtractor.extract(problem);
+    let Ok(base) = dag_choice
+        .check(problem.graph)
+        .map_err(|e| e.to_string())
+        .and_then(|()| elaborate(imported, problem.graph, &dag_choice).map_err(|e| e.to_string()))
+    else {
+        return (out, None);
+    };
+    if cranelift_codegen::verify_function(&base, isa).is_err() {
+        return (out, None);
+    }
+    let measure = |f: &Function| {
+        crate::panics::catch_quietly(|| crate::codegen::compile(f, isa))
+            .ok()
+            .and_then(|r| r.ok())
+            .map(|m| (m.spills_reloads(), m.insts))
+    };
+    let (Some(ours), Some(dag)) = (measure(&out), measure(&base)) else {
+        return (out, None);
+    };
+    let kept_ours = ours.0 <= dag.0 && ours.1 <= dag.1;
+    let checked = Checked {
+        ours,
+        dag,
+        kept_ours,
+        time: t.elapsed(),
+    };
+    (if kept_ours { out } else { base }, Some(checked))
 }
 
 /// The `cranelift` extractor's output, and why, if the backend cannot
