@@ -316,30 +316,20 @@ pub fn optimize_path(path: &std::path::Path, opts: &Options) -> Result<Output> {
 }
 
 /// Translate a `.wasm`/`.wat` module (see [`crate::wasm`]) and optimise
-/// every function it defines. The output holds them in function order,
-/// each after a `;; wasm[0]::function[N]` line.
+/// every function it defines. The output is one CLIF file: wasmtime's
+/// target and flags as its header ([`crate::wasm::CLIF_HEADER`]), then the
+/// functions in function order.
 pub fn optimize_module(
     path: &std::path::Path,
     keep: Option<&std::path::Path>,
     opts: &Options,
 ) -> Result<Output> {
     let files = crate::wasm::translate(path, keep)?;
-    let mut text = String::new();
-    let mut warnings = Vec::new();
-    for file in &files {
-        let symbol = file.path.rsplit('#').next().unwrap_or("");
-        let source = file
-            .functions
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<String>();
-        let out = optimize_file(file, &source, opts)?;
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&format!(";; {symbol}\n"));
-        text.push_str(&out.text);
-        warnings.extend(out.warnings.into_iter().map(|w| format!("{symbol}: {w}")));
+    let mut text = crate::wasm::CLIF_HEADER.to_string();
+    for f in files.iter().flat_map(|f| &f.functions) {
+        text.push_str(&write_function(f));
+        text.push('\n');
     }
-    Ok(Output { text, warnings })
+    let file = corpus::parse(&path.display().to_string(), &text)?;
+    optimize_file(&file, &text, opts)
 }

@@ -25,6 +25,17 @@ use std::time::Duration;
 /// The target wasmtime translates for, as the corpora were made.
 pub const TRANSLATION_TARGET: &str = "x86_64-unknown-linux-gnu";
 
+/// The header that makes translated CLIF a file that stands alone: the
+/// target wasmtime translated for and the shared flags it compiles with
+/// (the same ones [`crate::validate::codegen::build_isa`] applies).
+pub const CLIF_HEADER: &str = "set preserve_frame_pointers=true
+set enable_probestack=true
+set probestack_strategy=inline
+set enable_multi_ret_implicit_sret=true
+target x86_64
+
+";
+
 /// Is `path` a module this front end reads (by extension)?
 pub fn is_module(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "wasm" || e == "wat")
