@@ -630,6 +630,9 @@ mod bitops {
             c("bitops-ireduce-bmask", "i32", "v1 = bmask.i64 v0; v2 = ireduce.i8 v1; v3 = bmask.i8 v0", "v2=v3"),
             c("bitops-bswap-bswap", "i32", "v1 = bswap v0; v2 = bswap v1", "v2=v0"),
             c("bitops-bitrev-bitrev", "i32", "v1 = bitrev v0; v2 = bitrev v1", "v2=v0"),
+            c("bitops-bswap-idiom-i32", "i32", "v1 = iconst.i32 24; v2 = ishl v0, v1; v3 = iconst.i32 0xff00; v4 = band v0, v3; v5 = iconst.i32 8; v6 = ishl v4, v5; v7 = bor v2, v6; v8 = ushr v0, v5; v9 = band v8, v3; v10 = ushr v0, v1; v11 = bor v9, v10; v12 = bor v7, v11; v13 = bswap v0", "v12=v13"),
+            c("bitops-bswap-idiom-i32", "i32", "v1 = iconst.i32 24; v2 = ishl v0, v1; v3 = iconst.i32 0xff00; v4 = band v0, v3; v5 = iconst.i32 8; v6 = ishl v4, v5; v7 = bor v2, v6; v8 = ushr v0, v5; v9 = band v8, v3; v10 = ushr v0, v5; v11 = bor v9, v10; v12 = bor v7, v11; v13 = bswap v0", "v12!=v13"),
+            c("bitops-bswap-idiom-i64", "i64", "v1 = iconst.i64 56; v2 = ishl v0, v1; v3 = iconst.i64 0xff00; v4 = band v0, v3; v5 = iconst.i64 40; v6 = ishl v4, v5; v7 = bor v2, v6; v8 = iconst.i64 0xff_0000; v9 = band v0, v8; v10 = iconst.i64 24; v11 = ishl v9, v10; v12 = iconst.i64 0xff00_0000; v13 = band v0, v12; v14 = iconst.i64 8; v15 = ishl v13, v14; v16 = bor v11, v15; v17 = bor v7, v16; v18 = ushr v0, v14; v19 = band v18, v12; v20 = ushr v0, v10; v21 = band v20, v8; v22 = bor v19, v21; v23 = ushr v0, v5; v24 = band v23, v3; v25 = ushr v0, v1; v26 = bor v24, v25; v27 = bor v22, v26; v28 = bor v17, v27; v29 = bswap v0", "v28=v29"),
             c("bitops-icmp-eq-andnot-not", "i32 i32", "v2 = bnot v1; v3 = band v0, v2; v4 = icmp eq v3, v2; v5 = bor v1, v0; v6 = iconst.i32 0xffff_ffff; v7 = icmp eq v5, v6", "v4=v7"),
         ];
         // Truthiness wrappers around v0 (an i32), consumed three ways.

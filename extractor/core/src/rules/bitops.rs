@@ -190,6 +190,32 @@ pub fn rules() -> Vec<Rule> {
         "?x",
         vec![],
     ));
+    // The byte-swap idiom wasm compilers emit for `swap_bytes` (wasm has no
+    // byte swap): the shifted bytes OR-ed together in the one tree shape
+    // LLVM produces, as Cranelift's bitops.isle matches it. The masks and
+    // shift amounts only mean a byte swap at the width they are written
+    // for, hence the type conditions.
+    r.push(rw(
+        "bitops-bswap-idiom-i32",
+        "(bor ?t (bor ?t (ishl ?t ?x (iconst ?t 24)) (ishl ?t (band ?t ?x (iconst ?t 65280)) (iconst ?t 8))) \
+              (bor ?t (band ?t (ushr ?t ?x (iconst ?t 8)) (iconst ?t 65280)) (ushr ?t ?x (iconst ?t 24))))",
+        "(bswap ?t ?x)",
+        vec![type_where("?t", |t| t == cranelift_codegen::ir::types::I32)],
+    ));
+    r.push(rw(
+        "bitops-bswap-idiom-i64",
+        "(bor ?t \
+           (bor ?t \
+             (bor ?t (ishl ?t ?x (iconst ?t 56)) (ishl ?t (band ?t ?x (iconst ?t 65280)) (iconst ?t 40))) \
+             (bor ?t (ishl ?t (band ?t ?x (iconst ?t 16711680)) (iconst ?t 24)) \
+                     (ishl ?t (band ?t ?x (iconst ?t 4278190080)) (iconst ?t 8)))) \
+           (bor ?t \
+             (bor ?t (band ?t (ushr ?t ?x (iconst ?t 8)) (iconst ?t 4278190080)) \
+                     (band ?t (ushr ?t ?x (iconst ?t 24)) (iconst ?t 16711680))) \
+             (bor ?t (band ?t (ushr ?t ?x (iconst ?t 40)) (iconst ?t 65280)) (ushr ?t ?x (iconst ?t 56)))))",
+        "(bswap ?t ?x)",
+        vec![type_where("?t", |t| t == cranelift_codegen::ir::types::I64)],
+    ));
     // (x | y) | x => x | y, keeping the inner node as it was matched.
     for op in ["bor", "band"] {
         let inner = format!("({op} ?t ?x ?y)");
