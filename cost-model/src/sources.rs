@@ -154,8 +154,8 @@
 //!   one worst-case record for 16/32/64-bit DIV (76) and IDIV (102) and
 //!   charges every LEA 1 cycle. Agner Fog's instruction tables and uops.info
 //!   report data-dependent division latencies (lower for 32-bit) and 3
-//!   cycles for a three-component LEA; those documents were not read in this
-//!   session, so their figures are not used and not quoted here.
+//!   cycles for a three-component LEA; those documents were not consulted
+//!   for this model, so their figures are not used and not quoted here.
 //! * **Mnemonics the tables do not list** fall back to the basic integer
 //!   record of their target (x86 `WriteALU` 1 / 0.25, N1 `N1Write_1c_1I`
 //!   1 / 0.33); calibration marks a lowering that used the model's generic

@@ -264,8 +264,8 @@ impl Context<'_> {
     /// Why not share the excess out: with six values across a call and five
     /// registers, an even share charges each a sixth of one spill and
     /// reload, less than any recomputation costs, yet recomputing any one
-    /// of them removes the spill. (An even share of capacity excess was the
-    /// rule until session 4; notes.md §6.2 has what each rule measured.)
+    /// of them removes the spill. (An even share of capacity excess was an
+    /// earlier rule; git history has what each rule measured.)
     fn candidates(&self, choice: &Choice, eval: &Evaluation) -> Vec<ClassId> {
         let graph = self.problem.graph;
         let mut out = Vec::new();
