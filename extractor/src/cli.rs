@@ -512,8 +512,7 @@ fn compare_all(files: &[CorpusFile], config: &Config) -> Result<Vec<Row>> {
     if jobs.len() < 20 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let prev_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // Every panic inside a comparison is caught, quietly, by `guarded`.
     let mut rows: Vec<Row> = jobs
         .par_iter()
         .progress_with(bar)
@@ -521,7 +520,6 @@ fn compare_all(files: &[CorpusFile], config: &Config) -> Result<Vec<Row>> {
             compare::compare_function(&files[fi], i, &isas[t], config, &rules)
         })
         .collect();
-    std::panic::set_hook(prev_hook);
     rows.sort_by(|a, b| {
         (a.target.as_str(), a.file.as_str(), a.function.as_str()).cmp(&(
             b.target.as_str(),

@@ -11,7 +11,6 @@ use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::Function;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::Context;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The variant name of Cranelift's own pipeline.
 pub const CRANELIFT_SPEED: &str = "cranelift-speed";
@@ -99,9 +98,10 @@ fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// Run `f`, turning a panic into an error line.
+/// Run `f`, turning a panic into an error line; the panic prints nothing
+/// ([`crate::panics::catch_quietly`]).
 pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match crate::panics::catch_quietly(f) {
         Ok(r) => r,
         Err(e) => Err(format!("internal panic in {what}: {}", panic_message(e))),
     }
