@@ -37,6 +37,19 @@ impl CorpusFile {
             .map(|(_, f)| f)
             .collect()
     }
+
+    /// The byte order the file's functions mean by "native": its first
+    /// target's, or little-endian when it names none (the interpreter's
+    /// default on the machines regpress runs on).
+    pub fn endianness(&self) -> Endianness {
+        match &self.isa_spec {
+            IsaSpec::Some(isas) => isas
+                .first()
+                .map(|isa| isa.endianness())
+                .unwrap_or(Endianness::Little),
+            IsaSpec::None(_) => Endianness::Little,
+        }
+    }
 }
 
 /// The kernels shipped with regpress (see `extractor/kernels/`).
@@ -75,34 +88,31 @@ pub fn parse(path: &str, text: &str) -> Result<CorpusFile> {
     })
 }
 
-/// The lines of `text` before its first `function`, each with its newline.
-fn header_lines(text: &str) -> String {
-    let mut header = String::new();
+/// `text` split at its functions: the header (every line before the first
+/// line that starts with `function`) and each function's text, from its
+/// `function` line to the next one's.
+pub fn split_functions(text: &str) -> (&str, Vec<&str>) {
+    let mut starts = Vec::new();
+    let mut offset = 0;
     for line in text.split_inclusive('\n') {
         if line.trim_start().starts_with("function") {
-            break;
+            starts.push(offset);
         }
-        header.push_str(line);
+        offset += line.len();
     }
+    let header = &text[..starts.first().copied().unwrap_or(text.len())];
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let pieces = starts.iter().zip(ends).map(|(&a, b)| &text[a..b]).collect();
+    (header, pieces)
+}
+
+/// The lines of `text` before its first `function`, each with its newline.
+fn header_lines(text: &str) -> String {
+    let mut header = split_functions(text).0.to_string();
     if !header.is_empty() && !header.ends_with('\n') {
         header.push('\n');
     }
     header
-}
-
-impl CorpusFile {
-    /// The byte order the file's functions mean by "native": its first
-    /// target's, or little-endian when it names none (the interpreter's
-    /// default on the machines regpress runs on).
-    pub fn endianness(&self) -> Endianness {
-        match &self.isa_spec {
-            IsaSpec::Some(isas) => isas
-                .first()
-                .map(|isa| isa.endianness())
-                .unwrap_or(Endianness::Little),
-            IsaSpec::None(_) => Endianness::Little,
-        }
-    }
 }
 
 /// The run command in comment `text`, if it is one that cranelift-reader

@@ -58,9 +58,6 @@ struct FileIsas {
     check: Vec<OwnedTargetIsa>,
 }
 
-/// The targets every file is checked on, with its shared flags.
-const UNNAMED_TARGETS: &[&str] = &["x86_64", "aarch64"];
-
 fn isas_of(file: &CorpusFile, target: Option<&str>) -> Result<FileIsas> {
     match &file.isa_spec {
         IsaSpec::Some(named) => {
@@ -81,15 +78,15 @@ fn isas_of(file: &CorpusFile, target: Option<&str>) -> Result<FileIsas> {
             // Also x86_64 and AArch64 with the file's shared flags: an
             // output must not stop compiling there either.
             let mut check = named.clone();
-            for t in UNNAMED_TARGETS {
+            for t in codegen::TARGETS {
                 check.push(isa_with_flags(t, named[0].flags())?);
             }
             Ok(FileIsas { optimize, check })
         }
         IsaSpec::None(flags) => {
             let build = |t: &str| isa_with_flags(t, flags);
-            let optimize = build(target.unwrap_or(UNNAMED_TARGETS[0]))?;
-            let check = UNNAMED_TARGETS
+            let optimize = build(target.unwrap_or(codegen::TARGETS[0]))?;
+            let check = codegen::TARGETS
                 .iter()
                 .map(|t| build(t))
                 .collect::<Result<_>>()?;
@@ -120,29 +117,31 @@ fn isa_with_flags(target: &str, flags: &Flags) -> Result<OwnedTargetIsa> {
         .map_err(|e| anyhow!("target {target}: {e}"))
 }
 
-/// Why `out` cannot stand in for `input`, if it cannot: it must print as
-/// CLIF that reads back, and pass [`refuse_on`] on every ISA.
-fn refuse(out: &Function, input: &Function, isas: &[OwnedTargetIsa]) -> Option<String> {
+/// `out` as CLIF text if it can stand in for `input`, else why not: it
+/// must print as CLIF that reads back, and pass [`refuse_on`] on every ISA.
+fn accept(out: &Function, input: &Function, isas: &[OwnedTargetIsa]) -> Result<String, String> {
     // Some entities do not survive the pipeline in a printable form (a
     // dynamic vector type whose declaration the output lost, for one).
     let text = write_function(out);
     if let Err(e) = cranelift_reader::parse_functions(&text) {
-        return Some(format!("the output does not read back as CLIF: {e}"));
+        return Err(format!("the output does not read back as CLIF: {e}"));
     }
-    isas.iter().find_map(|isa| refuse_on(out, input, &**isa))
+    match isas.iter().find_map(|isa| refuse_on(out, input, &**isa)) {
+        Some(why) => Err(why),
+        None => Ok(text),
+    }
 }
 
 /// Why `out` cannot stand in for `input` on `isa`, if it cannot.
 fn refuse_on(out: &Function, input: &Function, isa: &dyn isa::TargetIsa) -> Option<String> {
     let target = isa.triple().architecture.to_string();
-    if let (Err(e), Ok(())) = (
-        cranelift_codegen::verify_function(out, isa),
-        cranelift_codegen::verify_function(input, isa),
-    ) {
-        let first = e.0.first().map(|e| e.to_string()).unwrap_or_default();
-        return Some(format!(
-            "the output does not verify for {target} where the input does: {first}"
-        ));
+    if let Err(e) = cranelift_codegen::verify_function(out, isa) {
+        if cranelift_codegen::verify_function(input, isa).is_ok() {
+            let first = e.0.first().map(|e| e.to_string()).unwrap_or_default();
+            return Some(format!(
+                "the output does not verify for {target} where the input does: {first}"
+            ));
+        }
     }
     if let Err(why) = codegen::lowers(out, isa) {
         if codegen::lowers(input, isa).is_ok() {
@@ -157,8 +156,10 @@ fn refuse_on(out: &Function, input: &Function, isa: &dyn isa::TargetIsa) -> Opti
 /// Optimise every function of `file`.
 pub fn optimize_file(file: &CorpusFile, text: &str, opts: &Options) -> Result<Output> {
     let isas = isas_of(file, opts.target)?;
-    let comments = run_comments(text);
-    let sources = function_texts(text, file.functions.len());
+    let (_, pieces) = corpus::split_functions(text);
+    // The input's own text for each function, if the file splits into one
+    // piece per parsed function.
+    let sources = (pieces.len() == file.functions.len()).then_some(&pieces);
     let mut out_text = file.header.clone();
     let mut warnings = Vec::new();
     for (i, func) in file.functions.iter().enumerate() {
@@ -182,19 +183,19 @@ pub fn optimize_file(file: &CorpusFile, text: &str, opts: &Options) -> Result<Ou
                 if let Some(why) = &out.report.fallback {
                     warnings.push(format!("{}: fell back: {why}", func.name));
                 }
-                match refuse(&out.func, func, &isas.check) {
-                    Some(why) => {
+                match accept(&out.func, func, &isas.check) {
+                    Ok(text) => Some(text),
+                    Err(why) => {
                         warnings.push(format!("{}: kept the input: {why}", func.name));
                         None
                     }
-                    None => Some(out.func),
                 }
             }
         };
         if i > 0 {
             out_text.push('\n');
         }
-        match (optimized, &sources) {
+        match (optimized, sources) {
             // The input as it was written: its own text says exactly what
             // it means, which Cranelift's writer cannot always say again.
             (None, Some(sources)) => {
@@ -202,9 +203,14 @@ pub fn optimize_file(file: &CorpusFile, text: &str, opts: &Options) -> Result<Ou
                 out_text.push('\n');
             }
             (optimized, _) => {
-                out_text.push_str(&write_function(optimized.as_ref().unwrap_or(func)));
-                for c in comments.get(i).into_iter().flatten() {
-                    out_text.push_str(c);
+                out_text.push_str(&optimized.unwrap_or_else(|| write_function(func)));
+                for line in pieces
+                    .get(i)
+                    .map_or("", |p| p)
+                    .lines()
+                    .filter(|l| is_run_line(l))
+                {
+                    out_text.push_str(line.trim_start());
                     out_text.push('\n');
                 }
             }
@@ -270,40 +276,13 @@ pub fn write_function(func: &Function) -> String {
     out
 }
 
-/// Per function, in order: its text in the file, from its `function` line
-/// to the next one, if the file splits into `count` such pieces.
-fn function_texts(text: &str, count: usize) -> Option<Vec<&str>> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with("function") {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    (starts.len() == count).then(|| {
-        let ends = starts.iter().skip(1).copied().chain([text.len()]);
-        starts.iter().zip(ends).map(|(&a, b)| &text[a..b]).collect()
-    })
-}
-
-/// Per function, in order: its `; run:` and `; print:` lines, verbatim.
-/// They are kept because they are the file's tests; every other comment
-/// is dropped with the text it annotated.
-fn run_comments(text: &str) -> Vec<Vec<&str>> {
-    let mut per_function: Vec<Vec<&str>> = Vec::new();
-    for line in text.lines() {
-        let t = line.trim_start();
-        if t.starts_with("function") {
-            per_function.push(Vec::new());
-        } else if let Some(current) = per_function.last_mut() {
-            let body = t.trim_start_matches(';').trim_start();
-            if t.starts_with(';') && (body.starts_with("run:") || body.starts_with("print:")) {
-                current.push(t);
-            }
-        }
-    }
-    per_function
+/// Is `line` a `; run:` or `; print:` line? Those are a file's tests, so
+/// they are kept with the function they follow; every other comment is
+/// dropped with the text it annotated.
+fn is_run_line(line: &str) -> bool {
+    let t = line.trim_start();
+    let body = t.trim_start_matches(';').trim_start();
+    t.starts_with(';') && (body.starts_with("run:") || body.starts_with("print:"))
 }
 
 /// Read, optimise and return a file, with a one-line error for anything
