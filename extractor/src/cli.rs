@@ -367,14 +367,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Translate { paths, output } => {
             let mut modules = Vec::new();
             for p in &paths {
-                let mut list = if p.is_dir() {
-                    let mut l = corpus::files_with_extension(p, "wasm")?;
-                    l.extend(corpus::files_with_extension(p, "wat")?);
-                    l
-                } else {
-                    vec![p.clone()]
-                };
-                list.retain(|f| crate::wasm::is_module(f));
+                let list = crate::wasm::module_files(p)?;
                 if list.is_empty() {
                     bail!("{}: no .wasm or .wat files found", p.display());
                 }
@@ -472,8 +465,7 @@ fn load(paths: &[PathBuf], keep_clif: Option<&std::path::Path>) -> Result<Vec<Co
     for p in paths {
         let mut list = corpus::clif_files(p)?;
         if p.is_dir() {
-            list.extend(corpus::files_with_extension(p, "wasm")?);
-            list.extend(corpus::files_with_extension(p, "wat")?);
+            list.extend(crate::wasm::module_files(p)?);
         }
         if list.is_empty() {
             bail!("{}: no .clif, .wasm or .wat files found", p.display());

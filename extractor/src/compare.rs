@@ -209,8 +209,7 @@ pub fn compare_function(
     for (set, set_rules) in rules {
         for ex in &config.extractors {
             let mut row = base.clone();
-            let checked = config.settings.check_regalloc && ex.name() != "dag";
-            row.variant = if checked {
+            row.variant = if config.settings.judges(&**ex) {
                 format!("{}+checked/{}", ex.name(), set.name())
             } else {
                 format!("{}/{}", ex.name(), set.name())

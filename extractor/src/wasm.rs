@@ -41,6 +41,21 @@ pub fn is_module(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "wasm" || e == "wat")
 }
 
+/// The modules at `path`: the file itself if it is one, or every `.wasm`
+/// and `.wat` file under a directory, searched recursively.
+pub fn module_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(if is_module(path) {
+            vec![path.to_path_buf()]
+        } else {
+            Vec::new()
+        });
+    }
+    let mut list = corpus::files_with_extension(path, "wasm")?;
+    list.extend(corpus::files_with_extension(path, "wat")?);
+    Ok(list)
+}
+
 /// The module's bytes in binary form, validated: a one-line error names
 /// the file and what is wrong with it.
 fn binary(path: &Path) -> Result<Vec<u8>> {
