@@ -621,7 +621,9 @@ fn short(path: &str) -> &str {
 }
 
 /// Totals per (target, variant) over the functions every variant compiled.
-pub fn totals(rows: &[Row]) -> BTreeMap<(String, String), (CodeMetrics, usize)> {
+pub fn totals<'a>(
+    rows: impl IntoIterator<Item = &'a Row>,
+) -> BTreeMap<(String, String), (CodeMetrics, usize)> {
     // Only functions measured by every variant of their target count, so the
     // totals compare like with like.
     let mut by_func: BTreeMap<(String, String, String), Vec<&Row>> = BTreeMap::new();
@@ -684,12 +686,9 @@ pub fn module_of(file: &str) -> String {
 /// that loses cannot hide in a total. Printed when there are 1 to 60
 /// modules.
 fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
-    let mut by_module: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    let mut by_module: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
     for r in rows {
-        by_module
-            .entry(module_of(&r.file))
-            .or_default()
-            .push(r.clone());
+        by_module.entry(module_of(&r.file)).or_default().push(r);
     }
     if by_module.is_empty() || by_module.len() > 60 {
         return Ok(());
@@ -700,7 +699,7 @@ fn print_modules(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     )?;
     writeln!(out, "|---|---|---|---|---|---|---|---|")?;
     for (module, rows) in &by_module {
-        let t = totals(rows);
+        let t = totals(rows.iter().copied());
         for ((target, variant), (m, n)) in &t {
             let (rs, ri) = vs_speed(&t, target, m);
             writeln!(
