@@ -6,21 +6,30 @@
 //!
 //! * `saturate-kernels/FILE`: import + default rules + extraction graph of
 //!   each built-in kernel file.
-//! * `extract-kernels/NAME`, `extract-wasm/NAME`: all functions of the set,
-//!   once each; `NAME` is an extractor (node costs + extraction, as
-//!   `pipeline::optimize` times it) or `cranelift-compile`
-//!   (`Context::compile` at `opt_level=speed`), so extraction is a ratio to
-//!   Cranelift's whole compile of the same functions.
+//! * `extract-SET/NAME` for the sets `kernels`, `wasm` and `wasm-extra`
+//!   (samples of the two wasm corpora): all functions of the set, once
+//!   each; `NAME` is an extractor (node costs + extraction, as
+//!   `pipeline::optimize` times it), `pass-dag` or `pass-pressure`
+//!   (regpress's whole pass, `pipeline::optimize`, from the original
+//!   function), `cranelift-optimize` (`Context::optimize`, Cranelift's
+//!   mid-end alone, at `opt_level=speed`) or `cranelift-compile`
+//!   (`Context::compile` at `opt_level=speed`), so that each of ours is a
+//!   ratio to Cranelift's whole compile and to its mid-end on the same
+//!   functions.
 //! * `extract-gym/NAME`: every extractor over all extraction-gym graphs.
 //! * `scaling/NAME/NODES`: every extractor on generated functions whose
 //!   saturated extraction graphs have NODES nodes (about 100 to 100,000).
 //!
 //! `REGPRESS_BENCH_QUICK=1` shortens sampling (10 samples, 1 s each) and
-//! shrinks the workloads; `REGPRESS_BENCH_WASM=N` sets the wasm sample.
+//! shrinks the workloads; `REGPRESS_BENCH_WASM=N` sets the size of each
+//! wasm sample.
 
-use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use regpress_benches::mode;
-use regpress_benches::workload::{self, FunctionSet, Isas, StagedFunction, CRANELIFT_COMPILE};
+use regpress_benches::workload::{
+    self, FunctionSet, Isas, StagedFunction, CRANELIFT_COMPILE, CRANELIFT_OPTIMIZE,
+    PASS_EXTRACTORS, PASS_PREFIX,
+};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -90,6 +99,18 @@ fn function_set(c: &mut Criterion, isas: &Isas, set: &FunctionSet, ids: &mut Vec
             BatchSize::LargeInput,
         )
     });
+    ids.push(format!("extract-{}/{CRANELIFT_OPTIMIZE}", set.name));
+    group.bench_function(CRANELIFT_OPTIMIZE, |b| {
+        b.iter_batched_ref(
+            || workload::contexts(&staged),
+            |ctxs| {
+                ctxs.iter_mut()
+                    .map(|ctx| workload::cranelift_optimize(ctx, &*isas.speed))
+                    .sum::<usize>()
+            },
+            BatchSize::LargeInput,
+        )
+    });
     for ex in workload::extractors() {
         ids.push(format!("extract-{}/{}", set.name, ex.name()));
         group.bench_function(ex.name(), |b| {
@@ -97,6 +118,26 @@ fn function_set(c: &mut Criterion, isas: &Isas, set: &FunctionSet, ids: &mut Vec
                 for s in &staged {
                     black_box(workload::extract(s, &*ex));
                 }
+            })
+        });
+    }
+    // The whole pass saturates every function again: several times the
+    // compile's cost, so criterion's minimum of ten samples, taken flat,
+    // keeps the run within minutes.
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    for ex in workload::extractors()
+        .into_iter()
+        .filter(|e| PASS_EXTRACTORS.contains(&e.name()))
+    {
+        let name = format!("{PASS_PREFIX}{}", ex.name());
+        ids.push(format!("extract-{}/{name}", set.name));
+        group.bench_function(&name, |b| {
+            b.iter(|| {
+                staged
+                    .iter()
+                    .map(|s| workload::regpress_pass(s, &*isas.none, &*ex, &rules))
+                    .sum::<usize>()
             })
         });
     }
@@ -187,12 +228,14 @@ fn main() {
     let isas = Isas::new().expect("the x86_64 ISAs build");
     saturation(&mut c, &isas, &mut ids);
     function_set(&mut c, &isas, &workload::kernels(), &mut ids);
-    match workload::wasm_sample(mode::wasm_sample_size()) {
-        Ok(Some(set)) => function_set(&mut c, &isas, &set, &mut ids),
-        Ok(None) => {
-            eprintln!("regpress-benches: ../shared/corpus/wasm absent, skipping extract-wasm")
+    for corpus in workload::WASM_CORPORA {
+        match workload::corpus_sample(corpus, mode::wasm_sample_size()) {
+            Ok(Some(set)) => function_set(&mut c, &isas, &set, &mut ids),
+            Ok(None) => eprintln!(
+                "regpress-benches: ../shared/corpus/{corpus} absent, skipping extract-{corpus}"
+            ),
+            Err(e) => eprintln!("regpress-benches: skipping extract-{corpus}: {e:#}"),
         }
-        Err(e) => eprintln!("regpress-benches: skipping extract-wasm: {e:#}"),
     }
     gym(&mut c, &mut ids);
     scaling(&mut c, &isas, &mut ids);

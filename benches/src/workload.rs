@@ -23,7 +23,7 @@ pub const CRANELIFT_COMPILE: &str = "cranelift-compile";
 
 /// A named set of CLIF functions.
 pub struct FunctionSet {
-    /// `kernels` or `wasm`.
+    /// `kernels`, `wasm` or `wasm-extra`.
     pub name: &'static str,
     /// The functions, in a fixed order.
     pub functions: Vec<Function>,
@@ -40,30 +40,48 @@ pub fn kernels() -> FunctionSet {
     }
 }
 
+/// The wasm corpora a sample can come from: the tuning set and the
+/// validation set (`../shared/corpus/NAME/clif/MODULE/fNNNNN.clif`).
+pub const WASM_CORPORA: &[&str] = &["wasm", "wasm-extra"];
+
 /// `n` functions of `../shared/corpus/wasm`, spanning its sizes (see
-/// [`wasm_sample_paths`]). `Ok(None)` when the shared corpus is absent.
+/// [`sample_paths`]). `Ok(None)` when the shared corpus is absent.
 pub fn wasm_sample(n: usize) -> Result<Option<FunctionSet>> {
-    let Some(paths) = wasm_sample_paths(n)? else {
+    corpus_sample("wasm", n)
+}
+
+/// `n` functions of the wasm corpus `corpus` (one of [`WASM_CORPORA`]),
+/// spanning its sizes (see [`sample_paths`]); the set is named after the
+/// corpus. `Ok(None)` when the corpus is absent.
+pub fn corpus_sample(corpus: &str, n: usize) -> Result<Option<FunctionSet>> {
+    let name = WASM_CORPORA
+        .iter()
+        .copied()
+        .find(|c| *c == corpus)
+        .ok_or_else(|| anyhow!("unknown corpus `{corpus}` (known: {WASM_CORPORA:?})"))?;
+    let Some(paths) = sample_paths(name, n)? else {
         return Ok(None);
     };
     let mut functions = Vec::new();
     for p in paths {
         functions.extend(regpress::corpus::load_file(&p)?.functions);
     }
-    Ok(Some(FunctionSet {
-        name: "wasm",
-        functions,
-    }))
+    Ok(Some(FunctionSet { name, functions }))
 }
 
-/// The files of the wasm sample: the `.clif` files under
-/// `../shared/corpus/wasm/clif` sorted by (byte size, path), then the ones
-/// at `n` evenly spaced ranks from the smallest to the largest.
+/// The files of the wasm sample (see [`sample_paths`]).
 pub fn wasm_sample_paths(n: usize) -> Result<Option<Vec<PathBuf>>> {
+    sample_paths("wasm", n)
+}
+
+/// The files of a corpus sample: the `.clif` files under
+/// `../shared/corpus/CORPUS/clif` sorted by (byte size, path), then the
+/// ones at `n` evenly spaced ranks from the smallest to the largest.
+pub fn sample_paths(corpus: &str, n: usize) -> Result<Option<Vec<PathBuf>>> {
     let Some(root) = regpress::corpus::shared_corpus() else {
         return Ok(None);
     };
-    let dir = root.join("wasm").join("clif");
+    let dir = root.join(corpus).join("clif");
     if !dir.is_dir() {
         return Ok(None);
     }
@@ -215,6 +233,44 @@ pub fn cranelift_compile(ctx: &mut Context, isa: &dyn TargetIsa) -> usize {
         Err(_) => 0,
     }
 }
+
+/// Cranelift's mid-end alone on `ctx`'s function: `Context::optimize` at
+/// `isa`'s `opt_level` (legalisation, the e-graph pass, its extraction and
+/// elaboration), the work regpress's pass replaces. Returns the
+/// instruction count left, so that nothing is optimised away.
+pub fn cranelift_optimize(ctx: &mut Context, isa: &dyn TargetIsa) -> usize {
+    match ctx.optimize(isa, &mut ControlPlane::default()) {
+        Ok(()) => ctx.func.dfg.num_insts(),
+        Err(_) => 0,
+    }
+}
+
+/// regpress's whole pass on one original function, as a fork would run it
+/// in place of Cranelift's mid-end: input checks, preparation, import,
+/// saturation, skeleton simplification, extraction graph, node costs,
+/// extraction, elaboration and the output's verification
+/// (`pipeline::optimize` with default settings and rules). Returns the
+/// output's instruction count.
+pub fn regpress_pass(
+    s: &StagedFunction,
+    isa: &dyn TargetIsa,
+    ex: &dyn Extractor,
+    rules: &[Rule],
+) -> usize {
+    pipeline::optimize(&s.original, isa, ex, rules, &Settings::default())
+        .map(|o| o.func.dfg.num_insts())
+        .unwrap_or(0)
+}
+
+/// The benchmark name of Cranelift's mid-end alone.
+pub const CRANELIFT_OPTIMIZE: &str = "cranelift-optimize";
+
+/// The prefix of the whole-pass benchmarks: `pass-EXTRACTOR`.
+pub const PASS_PREFIX: &str = "pass-";
+
+/// The extractors whose whole pass is timed: the front door's and its
+/// starting point.
+pub const PASS_EXTRACTORS: &[&str] = &["dag", "pressure"];
 
 /// Fresh compilation contexts for the original functions.
 pub fn contexts(staged: &[StagedFunction]) -> Vec<Context> {

@@ -16,7 +16,9 @@
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 use regpress::exec::{callgrind, valgrind};
-use regpress_benches::workload::{self, Isas, StagedFunction, CRANELIFT_COMPILE};
+use regpress_benches::workload::{
+    self, Isas, StagedFunction, CRANELIFT_COMPILE, CRANELIFT_OPTIMIZE, PASS_EXTRACTORS, PASS_PREFIX,
+};
 use std::hint::black_box;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -27,26 +29,33 @@ const MEASURE_SYMBOL: &str = "regpress_icount_measure";
 /// The variant that re-runs import, saturation and graph building.
 const SATURATE: &str = "saturate";
 
-/// Count the instructions executed by each extractor, by saturation, and
-/// by Cranelift's full compile (opt_level=speed), over the built-in kernels
-/// and a wasm sample, on x86_64. Writes CSV:
-/// `variant,functions,nodes,instructions,ratio_to_compile`.
+/// Count the instructions executed by each extractor, by saturation, by
+/// regpress's whole pass (`pass-dag`, `pass-pressure`), by Cranelift's
+/// mid-end alone (`cranelift-optimize`) and by its full compile
+/// (`cranelift-compile`), all at opt_level=speed, over the built-in
+/// kernels and a sample of a wasm corpus, on x86_64. Writes CSV:
+/// `set,variant,functions,nodes,instructions,ratio_to_compile,ratio_to_optimize`.
 #[derive(Parser, Debug)]
 #[command(name = "regpress-icount")]
 struct Cli {
     #[command(subcommand)]
     worker: Option<Worker>,
-    /// Functions sampled from ../shared/corpus/wasm (0: none; the corpus
-    /// size, 881, or more: every function).
+    /// Functions sampled from the wasm corpus (0: none; the corpus size or
+    /// more: every function).
     #[arg(long, default_value_t = 16)]
     wasm: usize,
+    /// The wasm corpus sampled: `wasm` (tuning) or `wasm-extra`
+    /// (validation), under ../shared/corpus.
+    #[arg(long, default_value = "wasm")]
+    corpus: String,
     /// Leave the built-in kernels out (e.g. `--no-kernels --wasm 881`:
     /// exactly the wasm corpus).
     #[arg(long)]
     no_kernels: bool,
-    /// Variants to measure, comma separated (default: cranelift-compile,
-    /// saturate and every benchmarked extractor). `cranelift-compile` is
-    /// always measured: the ratios are to it.
+    /// Variants to measure, comma separated (default: all: cranelift-compile,
+    /// cranelift-optimize, saturate, every benchmarked extractor, pass-dag,
+    /// pass-pressure). `cranelift-compile` and `cranelift-optimize` are
+    /// always measured: the ratios are to them.
     #[arg(long, value_delimiter = ',')]
     variants: Vec<String>,
     /// The valgrind executable.
@@ -67,6 +76,9 @@ enum Worker {
         /// As the parent's `--wasm`.
         #[arg(long)]
         wasm: usize,
+        /// As the parent's `--corpus`.
+        #[arg(long)]
+        corpus: String,
         /// As the parent's `--no-kernels`.
         #[arg(long)]
         no_kernels: bool,
@@ -91,23 +103,34 @@ fn run(cli: Cli) -> Result<()> {
     if let Some(Worker::Worker {
         variant,
         wasm,
+        corpus,
         no_kernels,
     }) = cli.worker
     {
-        return worker(&variant, wasm, no_kernels);
+        return worker(&variant, wasm, &corpus, no_kernels);
     }
-    let mut variants = vec![CRANELIFT_COMPILE.to_string()];
+    let mut variants = vec![
+        CRANELIFT_COMPILE.to_string(),
+        CRANELIFT_OPTIMIZE.to_string(),
+    ];
     if cli.variants.is_empty() {
         variants.push(SATURATE.to_string());
         variants.extend(workload::benched_names().map(str::to_string));
+        variants.extend(PASS_EXTRACTORS.iter().map(|e| format!("{PASS_PREFIX}{e}")));
     } else {
         variants.extend(
             cli.variants
                 .iter()
-                .filter(|v| v.as_str() != CRANELIFT_COMPILE)
-                .cloned(),
+                .filter(|v| !variants.contains(v))
+                .cloned()
+                .collect::<Vec<_>>(),
         );
     }
+    let set = match (cli.no_kernels, cli.wasm) {
+        (true, _) => cli.corpus.clone(),
+        (false, 0) => "kernels".to_string(),
+        (false, _) => format!("kernels+{}", cli.corpus),
+    };
     let dir = std::env::temp_dir().join(format!("regpress-icount-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut rows = Vec::new();
@@ -117,9 +140,16 @@ fn run(cli: Cli) -> Result<()> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     let compile = rows[0].3 as f64;
-    let mut csv = String::from("variant,functions,nodes,instructions,ratio_to_compile\n");
+    let optimize = rows[1].3 as f64;
+    let mut csv = String::from(
+        "set,variant,functions,nodes,instructions,ratio_to_compile,ratio_to_optimize\n",
+    );
     for (v, f, n, i) in &rows {
-        csv.push_str(&format!("{v},{f},{n},{i},{:.4}\n", *i as f64 / compile));
+        csv.push_str(&format!(
+            "{set},{v},{f},{n},{i},{:.4},{:.4}\n",
+            *i as f64 / compile,
+            *i as f64 / optimize
+        ));
     }
     print!("{csv}");
     if let Some(p) = &cli.output {
@@ -148,6 +178,7 @@ fn measure(cli: &Cli, variant: &str, dir: &std::path::Path) -> Result<(String, u
         ])
         .arg(&exe)
         .args(["worker", variant, "--wasm", &cli.wasm.to_string()])
+        .args(["--corpus", &cli.corpus])
         .args(cli.no_kernels.then_some("--no-kernels"))
         .output()
         .with_context(|| format!("starting {}", cli.valgrind.display()))?;
@@ -175,7 +206,7 @@ fn measure(cli: &Cli, variant: &str, dir: &std::path::Path) -> Result<(String, u
 }
 
 /// The worker: stage uninstrumented, then measure one pass of `variant`.
-fn worker(variant: &str, wasm: usize, no_kernels: bool) -> Result<()> {
+fn worker(variant: &str, wasm: usize, corpus: &str, no_kernels: bool) -> Result<()> {
     let isas = Isas::new()?;
     let rules = workload::default_rules();
     let mut functions = if no_kernels {
@@ -184,9 +215,9 @@ fn worker(variant: &str, wasm: usize, no_kernels: bool) -> Result<()> {
         workload::kernels().functions
     };
     if wasm > 0 {
-        match workload::wasm_sample(wasm)? {
+        match workload::corpus_sample(corpus, wasm)? {
             Some(set) => functions.extend(set.functions),
-            None => eprintln!("regpress-icount: ../shared/corpus/wasm absent, kernels only"),
+            None => eprintln!("regpress-icount: ../shared/corpus/{corpus} absent, kernels only"),
         }
     }
     // Valgrind slows the uninstrumented staging too: without a generous
@@ -196,8 +227,10 @@ fn worker(variant: &str, wasm: usize, no_kernels: bool) -> Result<()> {
     let mut settings = regpress::pipeline::Settings::default();
     settings.limits.time = std::time::Duration::from_secs(600);
     let staged = workload::stage_with(&functions, &isas, &rules, &settings);
-    let extractor = regpress::extract::by_name(variant);
-    if extractor.is_none() && variant != CRANELIFT_COMPILE && variant != SATURATE {
+    let pass = variant.strip_prefix(PASS_PREFIX);
+    let extractor = regpress::extract::by_name(pass.unwrap_or(variant));
+    let known = [CRANELIFT_COMPILE, CRANELIFT_OPTIMIZE, SATURATE].contains(&variant);
+    if extractor.is_none() && !known {
         bail!("unknown variant `{variant}`");
     }
     let job = Job {
@@ -205,6 +238,7 @@ fn worker(variant: &str, wasm: usize, no_kernels: bool) -> Result<()> {
         staged: &staged,
         contexts: std::cell::RefCell::new(workload::contexts(&staged)),
         extractor: extractor.as_deref(),
+        pass: pass.is_some(),
         isas: &isas,
         rules: &rules,
     };
@@ -222,6 +256,8 @@ struct Job<'a> {
     staged: &'a [StagedFunction],
     contexts: std::cell::RefCell<Vec<cranelift_codegen::Context>>,
     extractor: Option<&'a dyn regpress::extract::Extractor>,
+    /// Time the extractor's whole pass rather than its extraction alone.
+    pass: bool,
     isas: &'a Isas,
     rules: &'a [regpress::rules::Rule],
 }
@@ -233,7 +269,11 @@ struct Job<'a> {
 #[inline(never)]
 fn regpress_icount_measure(job: &Job) -> usize {
     let mut sum = 0;
-    if let Some(ex) = job.extractor {
+    if let (Some(ex), true) = (job.extractor, job.pass) {
+        for s in job.staged {
+            sum += workload::regpress_pass(s, &*job.isas.none, ex, job.rules);
+        }
+    } else if let Some(ex) = job.extractor {
         for s in job.staged {
             black_box(workload::extract(s, ex));
             sum += 1;
@@ -241,6 +281,10 @@ fn regpress_icount_measure(job: &Job) -> usize {
     } else if job.variant == SATURATE {
         for s in job.staged {
             sum += workload::saturate(&s.prepared, job.rules);
+        }
+    } else if job.variant == CRANELIFT_OPTIMIZE {
+        for ctx in job.contexts.borrow_mut().iter_mut() {
+            sum += workload::cranelift_optimize(ctx, &*job.isas.speed);
         }
     } else {
         for ctx in job.contexts.borrow_mut().iter_mut() {

@@ -20,6 +20,9 @@ pub struct SpillRow {
     pub variant: String,
     /// Spills + reloads; `None` if the row failed.
     pub spills_reloads: Option<u64>,
+    /// Machine instructions; `None` if the row failed or the input has no
+    /// `insts` column.
+    pub insts: Option<u64>,
 }
 
 /// Split one CSV line, honouring double-quoted fields.
@@ -99,6 +102,10 @@ pub fn compare_rows(path: &Path) -> Result<Vec<SpillRow>> {
                     } else {
                         None
                     },
+                    insts: match r.get("insts") {
+                        Some(_) if error.is_empty() => Some(num("insts")?),
+                        _ => None,
+                    },
                 })
             })
             .collect();
@@ -128,6 +135,7 @@ pub fn compare_rows(path: &Path) -> Result<Vec<SpillRow>> {
                 function: s("function")?,
                 variant: s("variant")?,
                 spills_reloads: sr,
+                insts: m["insts"].as_u64().filter(|_| v["error"].is_null()),
             })
         })
         .collect()
@@ -290,7 +298,11 @@ pub fn reference(path: &Path) -> Result<Vec<GymRow>> {
 /// One `regpress-icount` row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ICountRow {
-    /// `cranelift-compile`, `saturate` or an extractor.
+    /// The function set (`kernels+wasm`, `wasm-extra`, …; `–` in files
+    /// written before the column existed).
+    pub set: String,
+    /// `cranelift-compile`, `cranelift-optimize`, `saturate`, an
+    /// extractor, or `pass-EXTRACTOR`.
     pub variant: String,
     /// Functions measured.
     pub functions: u64,
@@ -298,6 +310,104 @@ pub struct ICountRow {
     pub nodes: u64,
     /// Instructions executed.
     pub instructions: u64,
+}
+
+/// One kernel × variant row of `regpress exec -o FILE`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecRow {
+    /// Kernel function name.
+    pub kernel: String,
+    /// `cranelift-speed` or `EXTRACTOR/RULES`.
+    pub variant: String,
+    /// Instructions executed per call; `None` if the row failed.
+    pub insts_per_call: Option<f64>,
+    /// Run lines passed and run.
+    pub run: (u64, u64),
+}
+
+/// Read `regpress exec -o FILE` CSV.
+pub fn exec(path: &Path) -> Result<Vec<ExecRow>> {
+    read_csv(path)?
+        .iter()
+        .map(|r| {
+            let count = |name: &str| -> Result<u64> {
+                let v = field(r, name, path)?;
+                v.parse()
+                    .map_err(|_| anyhow!("{}: `{name}` is not a count: {v}", path.display()))
+            };
+            let per_call = field(r, "insts_per_call", path)?;
+            Ok(ExecRow {
+                kernel: field(r, "kernel", path)?.to_string(),
+                variant: field(r, "variant", path)?.to_string(),
+                insts_per_call: if field(r, "error", path)?.is_empty() {
+                    Some(per_call.parse().map_err(|_| {
+                        anyhow!(
+                            "{}: `insts_per_call` is not a number: {per_call}",
+                            path.display()
+                        )
+                    })?)
+                } else {
+                    None
+                },
+                run: (count("run_passed")?, count("run_total")?),
+            })
+        })
+        .collect()
+}
+
+/// One function × target line of `regpress oracle`'s JSON output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OracleRow {
+    /// Target name.
+    pub target: String,
+    /// The least spills+reloads of any compiled choice.
+    pub minimum: u64,
+    /// The least spills+reloads of any choice compiled plainly (program
+    /// order, no local recomputation).
+    pub minimum_plain: u64,
+    /// Extractor → its output's spills+reloads.
+    pub extractors: BTreeMap<String, u64>,
+}
+
+/// Read `regpress oracle` JSON lines (lines that are not JSON objects with
+/// a `function` are skipped: the command also prints a summary).
+pub fn oracle(path: &Path) -> Result<Vec<OracleRow>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+            continue;
+        };
+        if v.get("function").is_none() {
+            continue;
+        }
+        let at = || format!("{}:{}", path.display(), i + 1);
+        let count = |k: &str| {
+            v[k].as_u64()
+                .ok_or_else(|| anyhow!("{}: no count `{k}`", at()))
+        };
+        let mut extractors = BTreeMap::new();
+        if let Some(m) = v["extractors"].as_object() {
+            for (name, metrics) in m {
+                if let (Some(a), Some(b)) =
+                    (metrics["spills"].as_u64(), metrics["reloads"].as_u64())
+                {
+                    extractors.insert(name.clone(), a + b);
+                }
+            }
+        }
+        out.push(OracleRow {
+            target: v["target"]
+                .as_str()
+                .ok_or_else(|| anyhow!("{}: no `target`", at()))?
+                .to_string(),
+            minimum: count("min_spills_reloads")?,
+            minimum_plain: count("min_spills_reloads_plain")?,
+            extractors,
+        });
+    }
+    Ok(out)
 }
 
 /// Read `regpress-icount -o FILE` CSV.
@@ -311,6 +421,7 @@ pub fn icount(path: &Path) -> Result<Vec<ICountRow>> {
                     .map_err(|_| anyhow!("{}: `{name}` is not a count: {v}", path.display()))
             };
             Ok(ICountRow {
+                set: r.get("set").cloned().unwrap_or_else(|| "–".into()),
                 variant: field(r, "variant", path)?.to_string(),
                 functions: num("functions")?,
                 nodes: num("nodes")?,

@@ -1,4 +1,5 @@
-//! SVG plots on log–log axes (plotters, SVG backend).
+//! SVG plots (plotters, SVG backend): log–log scatter and line plots, and
+//! grouped bars.
 
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
@@ -135,6 +136,111 @@ pub fn log_log(path: &Path, plot: &LogLogPlot) -> Result<()> {
     Ok(())
 }
 
+/// One panel of grouped bars: a bar per series in each category.
+pub struct BarPanel {
+    /// Panel title.
+    pub title: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Category names, left to right.
+    pub categories: Vec<String>,
+    /// (series name, one value per category; NaN draws no bar).
+    pub series: Vec<(String, Vec<f64>)>,
+}
+
+/// Grouped bar charts, `panels` laid out in a grid of `columns`, written
+/// to `path` as SVG. Bars grow from zero, so signed values (a change in
+/// percent) read as gains below the axis and losses above it.
+pub fn grouped_bars(path: &Path, title: &str, panels: &[BarPanel], columns: usize) -> Result<()> {
+    let columns = columns.max(1);
+    let rows = panels.len().div_ceil(columns).max(1);
+    let (w, h) = (620 * columns as u32, 40 + 360 * rows as u32);
+    let root = SVGBackend::new(path, (w, h)).into_drawing_area();
+    let err = |e: &dyn std::fmt::Display| anyhow!("{}: {e}", path.display());
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let root = root
+        .titled(title, ("sans-serif", 22))
+        .map_err(|e| err(&e))?;
+    let areas = root.split_evenly((rows, columns));
+    for (panel, area) in panels.iter().zip(areas.iter()) {
+        let values = || panel.series.iter().flat_map(|(_, v)| v.iter().copied());
+        let (mut y0, mut y1) = (0f64, 0f64);
+        for v in values().filter(|v| v.is_finite()) {
+            y0 = y0.min(v);
+            y1 = y1.max(v);
+        }
+        if y1 - y0 < 1e-9 {
+            y1 = y0 + 1.0;
+        }
+        // Room above the highest bar for the legend, which sits top left.
+        let pad = (y1 - y0) * 0.08;
+        let legend = (y1 - y0) * (0.12 + 0.1 * panel.series.len() as f64);
+        let (y0, y1) = (if y0 < 0.0 { y0 - pad } else { 0.0 }, y1 + legend);
+        let n = panel.categories.len().max(1);
+        let mut chart = ChartBuilder::on(area)
+            .caption(&panel.title, ("sans-serif", 16))
+            .margin(12)
+            .margin_bottom(36)
+            .x_label_area_size(8)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..n as f64, y0..y1)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_desc(panel.y_label.as_str())
+            .y_label_formatter(&|v| trim(*v))
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, 0.0), (n as f64, 0.0)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(|e| err(&e))?;
+        let k = panel.series.len().max(1) as f64;
+        let width = 0.8 / k;
+        for (j, (name, vals)) in panel.series.iter().enumerate() {
+            let colour = COLOURS[j % COLOURS.len()];
+            let left = |i: usize| i as f64 + 0.1 + j as f64 * width;
+            chart
+                .draw_series(vals.iter().enumerate().filter(|(_, v)| v.is_finite()).map(
+                    |(i, &v)| {
+                        Rectangle::new([(left(i), 0.0), (left(i) + width, v)], colour.filled())
+                    },
+                ))
+                .map_err(|e| err(&e))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(|e| err(&e))?;
+        let style =
+            TextStyle::from(("sans-serif", 12)).pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            ));
+        for (i, c) in panel.categories.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(i as f64 + 0.5, y0));
+            root.draw(&Text::new(c.clone(), (px, py + 6), style.clone()))
+                .map_err(|e| err(&e))?;
+        }
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
 /// Axis labels: `1`, `30`, `2k`, `5M`, `0.01`.
 fn short_number(v: f64) -> String {
     let a = v.abs();
@@ -181,6 +287,30 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("<svg"), "{}", &text[..40.min(text.len())]);
         assert!(text.trim_end().ends_with("</svg>"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn writes_grouped_bars() {
+        let dir = std::env::temp_dir().join(format!("regpress-bars-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.svg");
+        let panel = BarPanel {
+            title: "p".into(),
+            y_label: "%".into(),
+            categories: vec!["m1".into(), "all".into()],
+            series: vec![
+                ("a".into(), vec![-3.0, 2.0]),
+                ("b".into(), vec![f64::NAN, 1.0]),
+            ],
+        };
+        grouped_bars(&path, "t", &[panel], 2).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.trim_end().ends_with("</svg>"));
+        assert!(
+            text.contains("m1") && text.contains("all"),
+            "category labels drawn"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
