@@ -1,7 +1,7 @@
 //! How well `pressure`'s spill estimate predicts regalloc2.
 //!
-//! For every function of the wasm corpus (or of the `.clif` files given as
-//! arguments), on both targets, two extractors' choices (`cranelift` and
+//! For every function of the wasm corpus (or of the `.clif` files and
+//! directories given as arguments), on both targets, two extractors' choices (`cranelift` and
 //! `pressure` unless `--extractors A,B` says otherwise) are elaborated,
 //! estimated with [`Pressure`] (the expected spills and reloads, and the
 //! objective's spill cycles) and compiled through Cranelift's backend and
@@ -55,7 +55,16 @@ fn main() -> Result<()> {
             .context("../shared/corpus is absent; give .clif files instead")?;
         regpress::corpus::clif_files(&root.join("wasm").join("clif"))?
     } else {
-        args.iter().map(PathBuf::from).collect()
+        let mut files = Vec::new();
+        for a in &args {
+            let p = PathBuf::from(a);
+            if p.is_dir() {
+                files.extend(regpress::corpus::clif_files(&p)?);
+            } else {
+                files.push(p);
+            }
+        }
+        files
     };
     let mut functions = Vec::new();
     for p in &paths {

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Reproduce every table and plot of notes.md: run each measurement with the
+# settings the report states, then write report/ (README.md and SVG plots).
+#
+#   report/reproduce.sh           full run
+#   report/reproduce.sh --quick   the same steps on less work (see below)
+#
+# Needs ../shared/corpus beside the repository and valgrind (for `exec`
+# and `regpress-icount`). Raw measurements go to target/report-data/;
+# report/steps.md lists each step's command and wall time, and is copied
+# into report/README.md.
+#
+# Quick mode keeps every compare step but skips the interpreter checks of
+# the filetests, generates fewer oracle functions, measures executed
+# instructions on the default rules only and with 10 calls, counts compile
+# instructions on 4-function samples, and runs criterion in its quick mode
+# (REGPRESS_BENCH_QUICK=1). Its figures are for checking the pipeline of
+# the report, not for quoting.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+quick=0
+case "${1:-}" in
+--quick) quick=1 ;;
+"") ;;
+*)
+	echo "usage: report/reproduce.sh [--quick]" >&2
+	exit 2
+	;;
+esac
+
+shared=../shared/corpus
+for d in wasm wasm-extra filetests extraction-gym; do
+	if [ ! -d "$shared/$d" ]; then
+		echo "reproduce: $shared/$d is missing; the report needs ../shared beside the repository" >&2
+		exit 1
+	fi
+done
+
+data=target/report-data
+mkdir -p "$data" report
+steps=report/steps.md
+mode=$([ $quick = 1 ] && echo quick || echo full)
+{
+	echo "Mode: **$mode** (\`report/reproduce.sh$([ $quick = 1 ] && echo ' --quick')\`), on a machine with $(nproc) cores."
+	echo
+	echo "| step | command | wall s |"
+	echo "|---|---|---:|"
+} >"$steps"
+start_all=$(date +%s)
+
+# step NAME OUTPUT COMMAND...: run COMMAND with its standard output in
+# $data/OUTPUT, and record its wall time.
+step() {
+	local name=$1 out=$2
+	shift 2
+	echo "reproduce: $name: $*" >&2
+	local t0
+	t0=$(date +%s)
+	"$@" >"$data/$out"
+	echo "| $name | \`${*//|/\\|}\` | $(($(date +%s) - t0)) |" >>"$steps"
+}
+
+# Like step, but exit status 2 (some inputs refused, the rest measured) is
+# accepted: `regpress gym` returns it for the two truncated graphs of the
+# shared corpus.
+step_allow2() {
+	local rc=0
+	step "$@" || rc=$?
+	if [ $rc != 0 ] && [ $rc != 2 ]; then
+		exit $rc
+	fi
+	if [ $rc = 2 ]; then
+		echo "| $1 | exit status 2 accepted (inputs it refuses, see its standard error) | – |" >>"$steps"
+	fi
+}
+
+step build build.log cargo build --release -p regpress --bin regpress
+step build-benches build-benches.log cargo build --release -p regpress-benches --bins --examples
+rp=target/release/regpress
+sem=()
+if [ $quick = 1 ]; then sem=(--no-semantics); fi
+
+# Code quality, per corpus: the cheap path and the checked path.
+for corpus in wasm wasm-extra; do
+	step "compare $corpus" "$corpus.md" $rp compare "$shared/$corpus" --no-semantics \
+		--extractor cranelift,dag,pressure -o "$data/$corpus.csv"
+	step "compare $corpus, checked" "$corpus-checked.md" $rp compare "$shared/$corpus" --no-semantics \
+		--extractor pressure --check regalloc -o "$data/$corpus-checked.csv"
+done
+step "compare filetests+kernels" filetests.md $rp compare "$shared/filetests/runtests" \
+	"$shared/filetests/egraph" extractor/kernels "${sem[@]}" \
+	--extractor cranelift,dag,pressure -o "$data/filetests.csv"
+step "compare filetests+kernels, checked" filetests-checked.md $rp compare "$shared/filetests/runtests" \
+	"$shared/filetests/egraph" extractor/kernels --no-semantics \
+	--extractor pressure --check regalloc -o "$data/filetests-checked.csv"
+
+# The reverted rules: the kernels under every rule set, and wasm-extra
+# under both reverted rule sets at once.
+step "compare kernels, reverted rules" kernels-reverted.md $rp compare extractor/kernels --no-semantics \
+	--rules default,default+reassoc,default+reassoc+demorgan \
+	--extractor cranelift,dag,pressure -o "$data/kernels-reverted.csv"
+step "compare kernels, reverted rules, checked" kernels-reverted-checked.md $rp compare extractor/kernels \
+	--no-semantics --rules default,default+reassoc,default+reassoc+demorgan \
+	--extractor pressure --check regalloc -o "$data/kernels-reverted-checked.csv"
+step "compare wasm-extra, reverted rules" wasm-extra-reverted.md $rp compare "$shared/wasm-extra" \
+	--no-semantics --rules default+reassoc+demorgan --extractor dag,pressure \
+	-o "$data/wasm-extra-reverted.csv"
+step "compare wasm-extra, reverted rules, checked" wasm-extra-reverted-checked.md $rp compare \
+	"$shared/wasm-extra" --no-semantics --rules default+reassoc+demorgan \
+	--extractor pressure --check regalloc -o "$data/wasm-extra-reverted-checked.csv"
+
+# The oracle: small functions whose true minimum is known.
+oracle_n=$([ $quick = 1 ] && echo 20 || echo 50)
+step "oracle" oracle.jsonl $rp oracle --generate "$oracle_n" --max-seeds 300
+step "oracle, 8–12 values" oracle-hard.jsonl $rp oracle --generate "$oracle_n" --max-seeds 300 \
+	--values 8..12 --rules default
+
+# extraction-gym.
+step_allow2 "gym" gym.jsonl $rp gym "$shared/extraction-gym" --extractor cranelift,tree,dag,pressure
+
+# How well the estimate predicts regalloc2, tuning against validation.
+step "model fit, wasm" model-fit-wasm.md target/release/examples/model_fit --extractors dag,pressure
+step "model fit, wasm-extra" model-fit-wasm-extra.md target/release/examples/model_fit \
+	--extractors dag,pressure "$shared/wasm-extra/clif"
+{
+	echo "### Tuning set: \`wasm\`"
+	echo
+	cat "$data/model-fit-wasm.md"
+	echo
+	echo "### Validation set: \`wasm-extra\`"
+	echo
+	cat "$data/model-fit-wasm-extra.md"
+} >"$data/model-fit.md"
+
+# Executed instructions (callgrind over JIT-compiled kernels).
+if [ $quick = 1 ]; then
+	step "exec" exec.md $rp exec --rules default --extractor cranelift,dag,pressure --calls 10 \
+		-o "$data/exec.csv"
+else
+	step "exec" exec.md $rp exec --extractor cranelift,dag,pressure -o "$data/exec.csv"
+fi
+
+# Compile time in instructions (callgrind).
+icount_n=$([ $quick = 1 ] && echo 4 || echo 16)
+step "icount, kernels+wasm" icount-wasm.log target/release/regpress-icount --wasm "$icount_n" \
+	--corpus wasm -o "$data/icount-wasm.csv"
+step "icount, wasm-extra" icount-wasm-extra.log target/release/regpress-icount --no-kernels \
+	--wasm "$icount_n" --corpus wasm-extra -o "$data/icount-wasm-extra.csv"
+
+# Compile time in wall-clock (criterion) and the scaling series.
+if [ $quick = 1 ]; then
+	step "cargo bench (quick)" bench.log env REGPRESS_BENCH_QUICK=1 cargo bench -p regpress-benches
+else
+	step "cargo bench" bench.log cargo bench -p regpress-benches
+fi
+
+echo "| all steps | | $(($(date +%s) - start_all)) |" >>"$steps"
+
+# The report itself.
+$rp report -o report \
+	--compare "wasm=$data/wasm.csv" --compare "wasm=$data/wasm-checked.csv" \
+	--compare "wasm-extra=$data/wasm-extra.csv" --compare "wasm-extra=$data/wasm-extra-checked.csv" \
+	--compare "filetests+kernels=$data/filetests.csv" \
+	--compare "filetests+kernels=$data/filetests-checked.csv" \
+	--compare "kernels-reverted=$data/kernels-reverted.csv" \
+	--compare "kernels-reverted=$data/kernels-reverted-checked.csv" \
+	--compare "wasm-extra-reverted=$data/wasm-extra-reverted.csv" \
+	--compare "wasm-extra-reverted=$data/wasm-extra-reverted-checked.csv" \
+	--oracle "oracle=$data/oracle.jsonl" --oracle "oracle, 8–12 values=$data/oracle-hard.jsonl" \
+	--exec "$data/exec.csv" \
+	--icount "$data/icount-wasm.csv" --icount "$data/icount-wasm-extra.csv" \
+	--criterion target/criterion \
+	--gym "$data/gym.jsonl" \
+	--include "$data/model-fit.md" \
+	--include "$steps"
+echo "reproduce: done in $(($(date +%s) - start_all)) s; see report/README.md" >&2
