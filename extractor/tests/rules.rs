@@ -1533,6 +1533,12 @@ mod selects {
     pub(super) fn cases() -> Vec<Case> {
         let mut v = vec![
             c("selects-same-arms", "i8 i32", "v2 = select v0, v1, v1", "v2=v1"),
+            c(
+                "selects-bitselect-same-arms",
+                "i32 i32 i32",
+                "v3 = bitselect v0, v1, v1; v4 = bitselect v0, v1, v2",
+                "v3=v1, v4!=v1",
+            ),
             c("selects-icmp-zero-nonzero", "i32 i32", "v2 = icmp ult v0, v1; v3 = iconst.i64 0; v4 = iconst.i64 7; v5 = select v2, v3, v4; v6 = icmp uge v0, v1; v7 = select v6, v4, v3", "v5=v7"),
             c("selects-icmp-one-zero", "i32 i32", "v2 = icmp ult v0, v1; v3 = iconst.i64 1; v4 = iconst.i64 0; v5 = select v2, v3, v4; v6 = uextend.i64 v2", "v5=v6"),
             c("selects-icmp-one-zero", "i32 i32", "v2 = icmp ult v0, v1; v3 = iconst.i8 1; v4 = iconst.i8 0; v5 = select v2, v3, v4", "v5=v2"),

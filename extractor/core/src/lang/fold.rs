@@ -84,6 +84,15 @@ pub fn fold(egraph: &ClifEGraph, node: &ClifNode, ty: Type) -> Option<u64> {
             };
             icmp(cc, tys[0], x, y) as u64
         }
+        // All ones where the operand is non-zero.
+        (Opcode::Bmask, 1) => {
+            if mask(tys[0], x) != 0 {
+                u64::MAX
+            } else {
+                0
+            }
+        }
+        (Opcode::Bitselect, 3) => (vals[0] & vals[1]) | (!vals[0] & vals[2]),
         (Opcode::Select, 3) => {
             if vals[0] != 0 {
                 vals[1]
@@ -397,6 +406,28 @@ mod tests {
             "v1 = iconst.i8 -1\n v2 = fcvt_from_uint.f32 v1\n v3 = f32const -0x1.0",
             2,
             3
+        ));
+    }
+
+    #[test]
+    fn bmask_and_bitselect_fold() {
+        assert!(same(
+            "",
+            "v1 = iconst.i16 0\n v2 = bmask.i8 v1\n v3 = iconst.i8 0",
+            2,
+            3
+        ));
+        assert!(same(
+            "",
+            "v1 = iconst.i16 0x100\n v2 = bmask.i32 v1\n v3 = iconst.i32 -1",
+            2,
+            3
+        ));
+        assert!(same(
+            "",
+            "v1 = iconst.i8 0x0f\n v2 = iconst.i8 0x35\n v3 = iconst.i8 0xc3\n v4 = bitselect v1, v2, v3\n v5 = iconst.i8 0xc5",
+            4,
+            5
         ));
     }
 

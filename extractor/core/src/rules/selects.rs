@@ -1,5 +1,6 @@
 //! The `selects` family: rewrites of Cranelift's `selects.isle` for scalar
-//! `select` (the `bitselect` and vector rules are left out).
+//! `select`, and `bitselect` with equal arms (the other `bitselect` and
+//! vector rules are left out).
 //!
 //! A `select` node's type child is its result type (the type of both arms);
 //! its condition may be any scalar integer.
@@ -17,6 +18,13 @@ pub fn rules() -> Vec<Rule> {
     r.push(rw(
         "selects-same-arms",
         "(select ?t ?c ?x ?x)",
+        "?x",
+        vec![],
+    ));
+    // A bit-select between equal values is that value.
+    r.push(rw(
+        "selects-bitselect-same-arms",
+        "(bitselect ?t ?c ?x ?x)",
         "?x",
         vec![],
     ));
