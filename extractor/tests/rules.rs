@@ -1445,6 +1445,10 @@ mod extends {
     pub(super) fn cases() -> Vec<Case> {
         let mut v = vec![
             c("extends-uextend-uextend", "i8", "v1 = uextend.i16 v0; v2 = uextend.i64 v1; v3 = uextend.i64 v0", "v2=v3"),
+            c("extends-iconcat-zero-high", "i64", "v1 = iconst.i64 0; v2 = iconcat v0, v1; v3 = uextend.i128 v0", "v2=v3"),
+            c("extends-iconcat-zero-high", "i64", "v1 = iconst.i64 1; v2 = iconcat v0, v1; v3 = uextend.i128 v0", "v2!=v3"),
+            c("extends-iconcat-sign-high", "i64", "v1 = iconst.i64 63; v2 = sshr v0, v1; v3 = iconcat v0, v2; v4 = sextend.i128 v0", "v3=v4"),
+            c("extends-iconcat-sign-high", "i64", "v1 = iconst.i64 62; v2 = sshr v0, v1; v3 = iconcat v0, v2; v4 = sextend.i128 v0", "v3!=v4"),
             c("extends-sextend-sextend", "i8", "v1 = sextend.i16 v0; v2 = sextend.i64 v1; v3 = sextend.i64 v0", "v2=v3"),
             c("extends-sextend-uextend", "i8", "v1 = uextend.i16 v0; v2 = sextend.i64 v1; v3 = uextend.i64 v0", "v2=v3"),
             c("extends-sextend-uextend", "i8", "v1 = uextend.i16 v0; v2 = sextend.i64 v1; v3 = sextend.i64 v0", "v2!=v3"),

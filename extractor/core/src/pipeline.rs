@@ -229,10 +229,32 @@ pub struct Staged {
 /// simplify its skeleton, and build the extraction graph.
 pub fn stage(prepared: &Function, rules: &[Rule], limits: &Limits) -> Staged {
     let mut imported = import(prepared);
-    let egraph = std::mem::take(&mut imported.egraph);
-    let (egraph, saturation) = saturate(egraph, rules, limits);
-    imported.egraph = egraph;
-    let skeleton = crate::skeleton::simplify(&mut imported);
+    let mut saturation: Option<SaturationReport> = None;
+    let mut skeleton = crate::skeleton::SkeletonStats::default();
+    for _ in 0..crate::tunables::SKELETON_ROUNDS {
+        let egraph = std::mem::take(&mut imported.egraph);
+        let (egraph, report) = saturate(egraph, rules, limits);
+        imported.egraph = egraph;
+        saturation = Some(match saturation {
+            None => report,
+            Some(first) => SaturationReport {
+                iterations: first.iterations + report.iterations,
+                ..report
+            },
+        });
+        let round = crate::skeleton::simplify(&mut imported);
+        skeleton += round;
+        // Only a result turned into a pure value gives the rules anything
+        // new to match; control-flow changes do not.
+        if round.division + round.add_trap + round.memory == 0
+            || saturation
+                .as_ref()
+                .is_some_and(|s| s.stop != "saturated" && s.stop != "iterations")
+        {
+            break;
+        }
+    }
+    let saturation = saturation.expect("at least one round");
     // The skeleton is final: its control flow serves the extractor and the
     // final elaboration alike.
     imported.control = Some(crate::control::ControlFlow::of(&imported.skeleton));

@@ -51,6 +51,23 @@ pub struct SkeletonStats {
     pub br_table: usize,
     /// Branches on `ctz`/`clz` turned into bit tests.
     pub count_zeros: usize,
+    /// Loads replaced by an earlier load or store of the same address, and
+    /// stores removed as dead or idempotent, found by Cranelift's alias
+    /// analysis once rewriting has made equal addresses one value.
+    pub memory: usize,
+}
+
+impl std::ops::AddAssign for SkeletonStats {
+    fn add_assign(&mut self, o: SkeletonStats) {
+        self.constant += o.constant;
+        self.truthy += o.truthy;
+        self.to_trap += o.to_trap;
+        self.division += o.division;
+        self.add_trap += o.add_trap;
+        self.br_table += o.br_table;
+        self.count_zeros += o.count_zeros;
+        self.memory += o.memory;
+    }
 }
 
 /// Simplify the skeleton of `imported` in place.
@@ -58,7 +75,10 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
     // The control flow computed for the old skeleton would not describe
     // the new one.
     imported.control = None;
-    let mut stats = SkeletonStats::default();
+    let mut stats = SkeletonStats {
+        memory: resolve_memory(imported),
+        ..SkeletonStats::default()
+    };
     // A value naming each class that has one, to re-point conditions at.
     let mut class_value: HashMap<Id, Value> = HashMap::new();
     for (&v, &id) in &imported.value_class {
@@ -112,8 +132,20 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
                 let Some(inner) = truthy(imported, class) else {
                     break;
                 };
-                let Some(&v) = class_value.get(&imported.egraph.find(inner)) else {
-                    break;
+                let inner = imported.egraph.find(inner);
+                let v = match class_value.get(&inner) {
+                    Some(&v) => v,
+                    None => {
+                        // A class the rules made (`uextend (bor a b)` from
+                        // `bor (uextend a) (uextend b)`) has no value of
+                        // the function yet: give it one, as Cranelift
+                        // names every value it builds.
+                        let Some(v) = name_class(imported, inner) else {
+                            break;
+                        };
+                        class_value.insert(inner, v);
+                        v
+                    }
                 };
                 imported.skeleton.dfg.inst_args_mut(inst)[0] = v;
                 stats.truthy += 1;
@@ -188,6 +220,97 @@ fn replace_result(imported: &mut Imported, inst: Inst, replacement: Id) {
     imported.egraph.analysis.removed.insert(result);
     imported.egraph.rebuild();
     imported.skeleton.layout.remove_inst(inst);
+}
+
+/// A new value of the skeleton's function standing for `class`, defined by
+/// an instruction outside the layout, as every pure value of the skeleton
+/// is (elaboration computes it from its class). `None` if the class has no
+/// value type.
+fn name_class(imported: &mut Imported, class: Id) -> Option<Value> {
+    let ty = imported.egraph[class].data.value_type()?;
+    let dfg = &mut imported.skeleton.dfg;
+    // The defining instruction only gives the value its type: nothing
+    // reads it, since the value's class decides what is elaborated.
+    let inst = dfg.make_inst(cranelift_codegen::ir::InstructionData::UnaryImm {
+        opcode: Opcode::Iconst,
+        imm: 0.into(),
+    });
+    dfg.make_inst_results(inst, ty);
+    let v = dfg.first_result(inst);
+    imported.value_class.insert(v, class);
+    Some(v)
+}
+
+/// Redundant loads and dead stores, as Cranelift's mid-end finds them.
+///
+/// `pipeline::prepare` already runs Cranelift's alias analysis on the
+/// input, but Cranelift runs it again inside its e-graph pass, on values
+/// that rewriting has made canonical: two loads from `p + 8` and from
+/// `(p + 4) + 4` are one load there. Saturation gives the same
+/// canonicalisation in e-classes, so the analysis runs here on a copy of
+/// the skeleton whose memory operands name one value per e-class; each load
+/// it replaces becomes, in the e-graph, the value that replaced it, and each
+/// store it removes leaves the skeleton. Returns how many it changed.
+fn resolve_memory(imported: &mut Imported) -> usize {
+    let mut rep: HashMap<Id, Value> = HashMap::new();
+    for (&v, &id) in &imported.value_class {
+        let c = imported.egraph.find(id);
+        let e = rep.entry(c).or_insert(v);
+        if v.as_u32() < e.as_u32() {
+            *e = v;
+        }
+    }
+    let mut copy = imported.skeleton.clone();
+    let insts: Vec<Inst> = copy
+        .layout
+        .blocks()
+        .flat_map(|b| copy.layout.block_insts(b).collect::<Vec<_>>())
+        .collect();
+    let mut memory_ops = 0;
+    for &inst in &insts {
+        let op = copy.dfg.insts[inst].opcode();
+        if !(op.can_load() || op.can_store()) {
+            continue;
+        }
+        memory_ops += 1;
+        for arg in copy.dfg.inst_args_mut(inst) {
+            if let Some(&id) = imported.value_class.get(arg) {
+                if let Some(&r) = rep.get(&imported.egraph.find(id)) {
+                    *arg = r;
+                }
+            }
+        }
+    }
+    if memory_ops < 2 {
+        return 0;
+    }
+    let mut ctx = cranelift_codegen::Context::for_function(copy);
+    ctx.compute_cfg();
+    ctx.compute_domtree();
+    if ctx.replace_redundant_loads().is_err() {
+        return 0;
+    }
+    let mut changed = 0;
+    for inst in insts {
+        if ctx.func.layout.inst_block(inst).is_some() {
+            continue;
+        }
+        changed += 1;
+        if imported.skeleton.dfg.insts[inst].opcode().can_load() {
+            let result = imported.skeleton.dfg.first_result(inst);
+            let to = ctx.func.dfg.resolve_aliases(result);
+            let Some(&class) = imported.value_class.get(&to) else {
+                // Not a value of the function: leave the load be.
+                changed -= 1;
+                continue;
+            };
+            let class = imported.egraph.find(class);
+            replace_result(imported, inst, class);
+        } else {
+            imported.skeleton.layout.remove_inst(inst);
+        }
+    }
+    changed
 }
 
 /// `uadd_overflow_trap` that cannot overflow (`skeleton.isle`): of two

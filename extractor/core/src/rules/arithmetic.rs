@@ -59,7 +59,8 @@ pub fn rules() -> Vec<Rule> {
         "arith-isub-self",
         "(isub ?t ?x ?x)",
         "(iconst ?t 0)",
-        vec![small_int("?t")],
+        // i128 too: its zero is built as Cranelift builds it (`rw`).
+        vec![scalar_int("?t")],
     );
     // Negation.
     one(

@@ -58,7 +58,8 @@ pub fn rules() -> Vec<Rule> {
         "bitops-bxor-self",
         "(bxor ?t ?x ?x)",
         "(iconst ?t 0)",
-        vec![small_int("?t")],
+        // i128 too: its zero is built as Cranelift builds it (`rw`).
+        vec![scalar_int("?t")],
     ));
     r.push(rw(
         "bitops-bnot-bnot",
@@ -70,7 +71,8 @@ pub fn rules() -> Vec<Rule> {
         "bitops-band-bnot-self",
         "(band ?t ?x (bnot ?t ?x))",
         "(iconst ?t 0)",
-        vec![small_int("?t")],
+        // i128 too: its zero is built as Cranelift builds it (`rw`).
+        vec![scalar_int("?t")],
     ));
     for op in ["bxor", "bor"] {
         r.extend(rw_fn_comm(

@@ -15,6 +15,21 @@ use cranelift_codegen::ir::Opcode;
 pub fn rules() -> Vec<Rule> {
     let (x, y, t, k) = (var("?x"), var("?y"), var("?t"), var("?k"));
     let mut r = Vec::new();
+    // An `iconcat` (whose type child is its operands' type, i64 for an
+    // i128 result) with a zero high half is a zero extension; with the low
+    // half's sign as its high half, a sign extension.
+    r.push(rw(
+        "extends-iconcat-zero-high",
+        "(iconcat i64 ?x ?k)",
+        "(uextend i128 ?x)",
+        vec![is_zero("?k")],
+    ));
+    r.push(rw(
+        "extends-iconcat-sign-high",
+        "(iconcat i64 ?x (sshr i64 ?x ?k))",
+        "(sextend i128 ?x)",
+        vec![konst_where("?k", |k, _| k == 63)],
+    ));
     r.push(rw(
         "extends-uextend-uextend",
         "(uextend ?t (uextend ?u ?x))",

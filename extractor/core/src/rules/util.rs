@@ -17,7 +17,7 @@
 
 use crate::lang::{mask, sext, ClassData, ClassKind, ClifAnalysis, ClifEGraph, ClifNode, Op};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{Opcode, Type};
+use cranelift_codegen::ir::{types, Opcode, Type};
 use egg::{Applier, ENodeOrVar, Id, Language, Pattern, PatternAst, Rewrite, Subst, Symbol, Var};
 use std::sync::Arc;
 
@@ -340,11 +340,42 @@ pub fn rw(name: &str, lhs: &str, rhs: &str, conds: Vec<Cond>) -> super::Rule {
         );
     }
     let ast = rhs_pat.ast;
-    let build: Build =
-        Arc::new(move |eg, s| iconsts_valid(&ast, eg, s).then(|| eg.add_instantiation(&ast, s)));
+    let wide = wide_constant(&ast);
+    let build: Build = Arc::new(move |eg, s| {
+        if iconsts_valid(&ast, eg, s) {
+            return Some(eg.add_instantiation(&ast, s));
+        }
+        // A constant result of type i128 has no `iconst`; it is built as
+        // Cranelift's `iconst_u`/`iconst_s` build it, an extended i64.
+        let (ty, k) = wide?;
+        match type_at(eg, s, ty)? {
+            types::I128 if k >= 0 => crate::lang::constants::iconst_u(eg, types::I128, k as u64),
+            types::I128 => crate::lang::constants::iconst_s(eg, types::I128, k),
+            _ => None,
+        }
+    });
     let lhs = searcher.ast.clone();
     Rewrite::new(name, searcher, Checked { lhs, conds, build })
         .unwrap_or_else(|e| panic!("rule {name}: {e}"))
+}
+
+/// The type variable and immediate of a right-hand side that is a lone
+/// `(iconst ?t K)`.
+fn wide_constant(ast: &PatternAst<ClifNode>) -> Option<(Var, i64)> {
+    let nodes = ast.as_ref();
+    let ENodeOrVar::ENode(root) = nodes.last()? else {
+        return None;
+    };
+    if root.op != Op::Inst(Opcode::Iconst) {
+        return None;
+    }
+    match (
+        &nodes[usize::from(root.children[0])],
+        &nodes[usize::from(root.children[1])],
+    ) {
+        (ENodeOrVar::Var(t), ENodeOrVar::ENode(ClifNode { op: Op::Int(k), .. })) => Some((*t, *k)),
+        _ => None,
+    }
 }
 
 /// A rule `lhs => build(…)` under `conds`, for right-hand sides that compute
