@@ -137,6 +137,13 @@ enum Command {
     /// `report/`) from `compare` rows, criterion results, `gym` lines and
     /// instruction counts.
     Report(crate::report::ReportArgs),
+    /// Compare our pipeline with the `cranelift` extractor against
+    /// Cranelift's own mid-end (`opt_level=speed`), per function and target:
+    /// list the functions whose machine instructions exceed Cranelift's by
+    /// more than `--over` percent, and whether Cranelift's CLIF is shorter
+    /// too (a rewrite we miss) or only its machine code (placement and
+    /// register allocation), with the opcodes that differ.
+    Fidelity(crate::fidelity::FidelityArgs),
     /// The measured half of `exec`, run under callgrind by `exec` itself.
     #[command(hide = true)]
     ExecWorker(crate::exec::WorkerArgs),
@@ -358,6 +365,7 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Oracle(args) => crate::oracle::command(&args),
+        Command::Fidelity(args) => crate::fidelity::command(&args),
         Command::Report(args) => {
             for path in crate::report::run(&args)? {
                 println!("{}", path.display());

@@ -36,6 +36,7 @@ pub mod cli;
 pub mod compare;
 pub mod corpus;
 pub mod exec;
+pub mod fidelity;
 pub mod generate;
 pub mod gym;
 pub mod jit;
