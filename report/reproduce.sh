@@ -81,6 +81,21 @@ rp=target/release/regpress
 sem=()
 if [ $quick = 1 ]; then sem=(--no-semantics); fi
 
+# Compile time in wall-clock (criterion) and the scaling series. First, while
+# the machine has nothing else of ours to do: wall-clock is what load disturbs.
+if [ $quick = 1 ]; then
+	step "cargo bench (quick)" bench.log env REGPRESS_BENCH_QUICK=1 cargo bench -p regpress-benches
+else
+	step "cargo bench" bench.log cargo bench -p regpress-benches
+fi
+
+# Compile time in instructions (callgrind).
+icount_n=$([ $quick = 1 ] && echo 4 || echo 16)
+step "icount, kernels+wasm" icount-wasm.log target/release/regpress-icount --wasm "$icount_n" \
+	--corpus wasm -o "$data/icount-wasm.csv"
+step "icount, wasm-extra" icount-wasm-extra.log target/release/regpress-icount --no-kernels \
+	--wasm "$icount_n" --corpus wasm-extra -o "$data/icount-wasm-extra.csv"
+
 # Code quality, per corpus: the cheap path and the checked path.
 for corpus in wasm wasm-extra; do
 	step "compare $corpus" "$corpus.md" $rp compare "$shared/$corpus" --no-semantics \
@@ -94,6 +109,11 @@ step "compare filetests+kernels" filetests.md $rp compare "$shared/filetests/run
 step "compare filetests+kernels, checked" filetests-checked.md $rp compare "$shared/filetests/runtests" \
 	"$shared/filetests/egraph" extractor/kernels --no-semantics \
 	--extractor pressure --check regalloc -o "$data/filetests-checked.csv"
+
+# Fidelity: every function whose machine code exceeds Cranelift's by more
+# than 3% under the `cranelift` extractor, with what kind of difference.
+step "fidelity" fidelity.md $rp fidelity "$shared/wasm" "$shared/wasm-extra" \
+	"$shared/filetests/runtests" "$shared/filetests/egraph" extractor/kernels
 
 # The reverted rules: the kernels under every rule set, and wasm-extra
 # under both reverted rule sets at once.
@@ -141,20 +161,6 @@ else
 	step "exec" exec.md $rp exec --extractor cranelift,dag,pressure -o "$data/exec.csv"
 fi
 
-# Compile time in instructions (callgrind).
-icount_n=$([ $quick = 1 ] && echo 4 || echo 16)
-step "icount, kernels+wasm" icount-wasm.log target/release/regpress-icount --wasm "$icount_n" \
-	--corpus wasm -o "$data/icount-wasm.csv"
-step "icount, wasm-extra" icount-wasm-extra.log target/release/regpress-icount --no-kernels \
-	--wasm "$icount_n" --corpus wasm-extra -o "$data/icount-wasm-extra.csv"
-
-# Compile time in wall-clock (criterion) and the scaling series.
-if [ $quick = 1 ]; then
-	step "cargo bench (quick)" bench.log env REGPRESS_BENCH_QUICK=1 cargo bench -p regpress-benches
-else
-	step "cargo bench" bench.log cargo bench -p regpress-benches
-fi
-
 echo "| all steps | | $(($(date +%s) - start_all)) |" >>"$steps"
 
 # The report itself.
@@ -173,5 +179,6 @@ $rp report -o report \
 	--criterion target/criterion \
 	--gym "$data/gym.jsonl" \
 	--include "$data/model-fit.md" \
+	--include "$data/fidelity.md" \
 	--include "$steps"
 echo "reproduce: done in $(($(date +%s) - start_all)) s; see report/README.md" >&2
