@@ -5,17 +5,24 @@
 #   report/reproduce.sh           full run
 #   report/reproduce.sh --quick   the same steps on less work (see below)
 #
+# REPRODUCE_FROM="STEP NAME" resumes a run that stopped: the steps before
+# that one are skipped (their outputs in the data directory and their
+# lines in steps.md are kept), and the total is the sum of the steps.
+#
 # Needs ../shared/corpus beside the repository and valgrind (for `exec`
-# and `regpress-icount`). Raw measurements go to target/report-data/;
-# report/steps.md lists each step's command and wall time, and is copied
-# into report/README.md.
+# and `regpress-icount`). The full run writes report/ (the committed
+# report), keeps raw measurements in target/report-data/ and criterion's in
+# target/criterion/; report/steps.md lists each step's command and wall
+# time, and is copied into report/README.md.
 #
 # Quick mode keeps every compare step but skips the interpreter checks of
 # the filetests, generates fewer oracle functions, measures executed
 # instructions on the default rules only and with 10 calls, counts compile
 # instructions on 4-function samples, and runs criterion in its quick mode
 # (REGPRESS_BENCH_QUICK=1). Its figures are for checking the pipeline of
-# the report, not for quoting.
+# the report, not for quoting, so it writes target/report-quick/ (data in
+# target/report-data-quick/, criterion in target/criterion-quick/) and
+# leaves report/ alone.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -37,16 +44,27 @@ for d in wasm wasm-extra filetests extraction-gym; do
 	fi
 done
 
-data=target/report-data
-mkdir -p "$data" report
-steps=report/steps.md
+if [ $quick = 1 ]; then
+	data=target/report-data-quick out=target/report-quick criterion=target/criterion-quick
+else
+	data=target/report-data out=report criterion=target/criterion
+fi
+mkdir -p "$data" "$out"
+steps=$out/steps.md
 mode=$([ $quick = 1 ] && echo quick || echo full)
-{
-	echo "Mode: **$mode** (\`report/reproduce.sh$([ $quick = 1 ] && echo ' --quick')\`), on a machine with $(nproc) cores."
-	echo
-	echo "| step | command | wall s |"
-	echo "|---|---|---:|"
-} >"$steps"
+from=${REPRODUCE_FROM:-}
+if [ -n "$from" ] && [ -f "$steps" ]; then
+	# Keep the finished steps' lines, drop an old total.
+	grep -v '^| all steps' "$steps" >"$steps.tmp" && mv "$steps.tmp" "$steps"
+else
+	from=
+	{
+		echo "Mode: **$mode** (\`report/reproduce.sh$([ $quick = 1 ] && echo ' --quick')\`), on a machine with $(nproc) cores."
+		echo
+		echo "| step | command | wall s |"
+		echo "|---|---|---:|"
+	} >"$steps"
+fi
 start_all=$(date +%s)
 
 # step NAME OUTPUT COMMAND...: run COMMAND with its standard output in
@@ -54,6 +72,13 @@ start_all=$(date +%s)
 step() {
 	local name=$1 out=$2
 	shift 2
+	if [ -n "$from" ]; then
+		if [ "$name" != "$from" ]; then
+			echo "reproduce: $name: kept from the stopped run" >&2
+			return 0
+		fi
+		from=
+	fi
 	echo "reproduce: $name: $*" >&2
 	local t0
 	t0=$(date +%s)
@@ -75,6 +100,12 @@ step_allow2() {
 	fi
 }
 
+if [ -n "$from" ]; then
+	# A resumed run still builds what it runs (an unchanged tree builds
+	# nothing); the build steps' times are the stopped run's.
+	cargo build --release -p regpress --bin regpress
+	cargo build --release -p regpress-benches --bins --examples
+fi
 step build build.log cargo build --release -p regpress --bin regpress
 step build-benches build-benches.log cargo build --release -p regpress-benches --bins --examples
 rp=target/release/regpress
@@ -84,7 +115,8 @@ if [ $quick = 1 ]; then sem=(--no-semantics); fi
 # Compile time in wall-clock (criterion) and the scaling series. First, while
 # the machine has nothing else of ours to do: wall-clock is what load disturbs.
 if [ $quick = 1 ]; then
-	step "cargo bench (quick)" bench.log env REGPRESS_BENCH_QUICK=1 cargo bench -p regpress-benches
+	step "cargo bench (quick)" bench.log env REGPRESS_BENCH_QUICK=1 \
+		REGPRESS_CRITERION_DIR="$PWD/$criterion" cargo bench -p regpress-benches
 else
 	step "cargo bench" bench.log cargo bench -p regpress-benches
 fi
@@ -161,10 +193,10 @@ else
 	step "exec" exec.md $rp exec --extractor cranelift,dag,pressure -o "$data/exec.csv"
 fi
 
-echo "| all steps | | $(($(date +%s) - start_all)) |" >>"$steps"
+echo "| all steps (sum) | | $(awk -F'|' '$4 ~ /^ *[0-9]+ *$/ {s += $4} END {print s}' "$steps") |" >>"$steps"
 
 # The report itself.
-$rp report -o report \
+$rp report -o "$out" \
 	--compare "wasm=$data/wasm.csv" --compare "wasm=$data/wasm-checked.csv" \
 	--compare "wasm-extra=$data/wasm-extra.csv" --compare "wasm-extra=$data/wasm-extra-checked.csv" \
 	--compare "filetests+kernels=$data/filetests.csv" \
@@ -176,9 +208,9 @@ $rp report -o report \
 	--oracle "oracle=$data/oracle.jsonl" --oracle "oracle, 8–12 values=$data/oracle-hard.jsonl" \
 	--exec "$data/exec.csv" \
 	--icount "$data/icount-wasm.csv" --icount "$data/icount-wasm-extra.csv" \
-	--criterion target/criterion \
+	--criterion "$criterion" \
 	--gym "$data/gym.jsonl" \
 	--include "$data/model-fit.md" \
 	--include "$data/fidelity.md" \
 	--include "$steps"
-echo "reproduce: done in $(($(date +%s) - start_all)) s; see report/README.md" >&2
+echo "reproduce: done in $(($(date +%s) - start_all)) s; see $out/README.md" >&2

@@ -35,9 +35,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Criterion's output directory, set explicitly so that the run manifest
-/// lands beside the results: `$CARGO_TARGET_DIR/criterion`, or the
-/// workspace's `target/criterion`.
+/// lands beside the results: `$REGPRESS_CRITERION_DIR`, else
+/// `$CARGO_TARGET_DIR/criterion`, or the workspace's `target/criterion`.
 fn output_directory() -> PathBuf {
+    if let Some(dir) = std::env::var_os(mode::CRITERION_DIR_ENV) {
+        return PathBuf::from(dir);
+    }
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))

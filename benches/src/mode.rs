@@ -3,6 +3,11 @@
 /// The environment variable that selects quick mode (`1` = quick).
 pub const QUICK_ENV: &str = "REGPRESS_BENCH_QUICK";
 
+/// The environment variable that puts criterion's results elsewhere than
+/// `target/criterion` (the quick run of `report/reproduce.sh` keeps its
+/// own, so that it never mixes with the full run's).
+pub const CRITERION_DIR_ENV: &str = "REGPRESS_CRITERION_DIR";
+
 /// The environment variable that overrides the size of the wasm sample.
 pub const WASM_ENV: &str = "REGPRESS_BENCH_WASM";
 
