@@ -8,6 +8,7 @@
 # REPRODUCE_FROM="STEP NAME" resumes a run that stopped: the steps before
 # that one are skipped (their outputs in the data directory and their
 # lines in steps.md are kept), and the total is the sum of the steps.
+# REPRODUCE_FROM=report only rewrites the report from the kept data.
 #
 # Needs ../shared/corpus beside the repository and valgrind (for `exec`
 # and `regpress-icount`). The full run writes report/ (the committed
@@ -80,10 +81,11 @@ step() {
 		from=
 	fi
 	echo "reproduce: $name: $*" >&2
-	local t0
+	local t0 rc=0
 	t0=$(date +%s)
-	"$@" >"$data/$out"
+	"$@" >"$data/$out" || rc=$?
 	echo "| $name | \`${*//|/\\|}\` | $(($(date +%s) - t0)) |" >>"$steps"
+	return $rc
 }
 
 # Like step, but exit status 2 (some inputs refused, the rest measured) is

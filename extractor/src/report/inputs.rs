@@ -50,21 +50,23 @@ pub fn split_csv(line: &str) -> Vec<String> {
 fn read_csv(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let mut records = csv_records(&text)
+        .into_iter()
+        .filter(|(_, r)| !r.trim().is_empty());
     let header = split_csv(
-        lines
+        records
             .next()
-            .ok_or_else(|| anyhow!("{}: empty CSV file", path.display()))?,
+            .ok_or_else(|| anyhow!("{}: empty CSV file", path.display()))?
+            .1,
     );
-    lines
-        .enumerate()
-        .map(|(i, l)| {
-            let fields = split_csv(l);
+    records
+        .map(|(line, r)| {
+            let fields = split_csv(r);
             if fields.len() != header.len() {
                 bail!(
                     "{}:{}: {} fields, the header has {}",
                     path.display(),
-                    i + 2,
+                    line,
                     fields.len(),
                     header.len()
                 );
@@ -72,6 +74,32 @@ fn read_csv(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
             Ok(header.iter().cloned().zip(fields).collect())
         })
         .collect()
+}
+
+/// The records of CSV text with the line each starts on: a quoted field
+/// may hold line breaks (a backend panic message, say), so records are
+/// split at line breaks outside quotes only.
+fn csv_records(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let (mut start, mut line, mut start_line, mut quoted) = (0, 1, 1, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' => {
+                if !quoted {
+                    out.push((start_line, text[start..i].trim_end_matches('\r')));
+                    start = i + 1;
+                    start_line = line + 1;
+                }
+                line += 1;
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        out.push((start_line, &text[start..]));
+    }
+    out
 }
 
 fn field<'a>(row: &'a BTreeMap<String, String>, name: &str, path: &Path) -> Result<&'a str> {
@@ -434,6 +462,13 @@ pub fn icount(path: &Path) -> Result<Vec<ICountRow>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_records_may_span_lines() {
+        let r = csv_records("a,b\n1,\"x\ny\"\n2,z\n");
+        assert_eq!(r, vec![(1, "a,b"), (2, "1,\"x\ny\""), (4, "2,z")]);
+        assert_eq!(split_csv(r[1].1), vec!["1", "x\ny"]);
+    }
 
     #[test]
     fn csv_quotes() {
