@@ -35,6 +35,12 @@ fn c(rule: &str, params: &str, body: &str, facts: &str) -> Case {
 }
 
 fn func_text(params: &str, body: &str) -> String {
+    func_returning(params, body, &[])
+}
+
+/// A one-block function of `params` running `body` and returning
+/// `returns` (type, value) pairs.
+fn func_returning(params: &str, body: &str, returns: &[(String, String)]) -> String {
     let ps: Vec<&str> = params.split_whitespace().collect();
     let bparams: Vec<String> = ps
         .iter()
@@ -45,8 +51,22 @@ fn func_text(params: &str, body: &str) -> String {
         .split(';')
         .map(|l| format!("    {}", l.trim()))
         .collect();
+    let (types, values): (Vec<&str>, Vec<&str>) = returns
+        .iter()
+        .map(|(t, v)| (t.as_str(), v.as_str()))
+        .unzip();
+    let signature = if returns.is_empty() {
+        String::new()
+    } else {
+        format!(" -> {}", types.join(", "))
+    };
+    let ret = if returns.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", values.join(", "))
+    };
     format!(
-        "function %t({}) {{\nblock0({}):\n{}\n    return\n}}\n",
+        "function %t({}){signature} {{\nblock0({}):\n{}\n    return{ret}\n}}\n",
         ps.join(", "),
         bparams.join(", "),
         lines.join("\n")
@@ -2233,30 +2253,11 @@ mod against_cranelift {
         let probe = regpress::corpus::parse("case.clif", &func_text(&case.params, &case.body))
             .unwrap_or_else(|e| panic!("{}: {e}", case.rule));
         let dfg = &probe.functions[0].dfg;
-        let types: Vec<String> = values
+        let returns: Vec<(String, String)> = values
             .iter()
-            .map(|v| dfg.value_type(*v).to_string())
+            .map(|v| (dfg.value_type(*v).to_string(), v.to_string()))
             .collect();
-        let ps: Vec<&str> = case.params.split_whitespace().collect();
-        let bparams: Vec<String> = ps
-            .iter()
-            .enumerate()
-            .map(|(i, t)| format!("v{i}: {t}"))
-            .collect();
-        let body: Vec<String> = case
-            .body
-            .split(';')
-            .map(|l| format!("    {}", l.trim()))
-            .collect();
-        let rets: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-        let text = format!(
-            "function %t({}) -> {} {{\nblock0({}):\n{}\n    return {}\n}}\n",
-            ps.join(", "),
-            types.join(", "),
-            bparams.join(", "),
-            body.join("\n"),
-            rets.join(", ")
-        );
+        let text = func_returning(&case.params, &case.body, &returns);
         let file = regpress::corpus::parse("instance.clif", &text)
             .unwrap_or_else(|e| panic!("{}: {e}\n{text}", case.rule));
         file.functions.into_iter().next()

@@ -80,14 +80,7 @@ pub fn simplify(imported: &mut Imported) -> SkeletonStats {
         ..SkeletonStats::default()
     };
     // A value naming each class that has one, to re-point conditions at.
-    let mut class_value: HashMap<Id, Value> = HashMap::new();
-    for (&v, &id) in &imported.value_class {
-        let c = imported.egraph.find(id);
-        let e = class_value.entry(c).or_insert(v);
-        if v.as_u32() < e.as_u32() {
-            *e = v;
-        }
-    }
+    let mut class_value = class_values(imported);
     let mut cfg_changed = false;
     let blocks: Vec<Block> = imported.skeleton.layout.blocks().collect();
     for block in blocks {
@@ -222,6 +215,18 @@ fn replace_result(imported: &mut Imported, inst: Inst, replacement: Id) {
     imported.skeleton.layout.remove_inst(inst);
 }
 
+/// The lowest-numbered value naming each e-class that has one.
+fn class_values(imported: &Imported) -> HashMap<Id, Value> {
+    let mut out: HashMap<Id, Value> = HashMap::new();
+    for (&v, &id) in &imported.value_class {
+        let e = out.entry(imported.egraph.find(id)).or_insert(v);
+        if v.as_u32() < e.as_u32() {
+            *e = v;
+        }
+    }
+    out
+}
+
 /// A new value of the skeleton's function standing for `class`, defined by
 /// an instruction outside the layout, as every pure value of the skeleton
 /// is (elaboration computes it from its class). `None` if the class has no
@@ -252,14 +257,7 @@ fn name_class(imported: &mut Imported, class: Id) -> Option<Value> {
 /// it replaces becomes, in the e-graph, the value that replaced it, and each
 /// store it removes leaves the skeleton. Returns how many it changed.
 fn resolve_memory(imported: &mut Imported) -> usize {
-    let mut rep: HashMap<Id, Value> = HashMap::new();
-    for (&v, &id) in &imported.value_class {
-        let c = imported.egraph.find(id);
-        let e = rep.entry(c).or_insert(v);
-        if v.as_u32() < e.as_u32() {
-            *e = v;
-        }
-    }
+    let rep = class_values(imported);
     let mut copy = imported.skeleton.clone();
     let insts: Vec<Inst> = copy
         .layout
