@@ -144,9 +144,21 @@ enum Command {
     /// too (a rewrite we miss) or only its machine code (placement and
     /// register allocation), with the opcodes that differ.
     Fidelity(crate::fidelity::FidelityArgs),
+    /// Run Cranelift's own benchmark programs (sightglass: WASI modules
+    /// with `bench.start`/`bench.end`) in wasmtime 48.0.8, stock and with
+    /// regpress's code for every function, served through wasmtime's
+    /// incremental compilation cache. Counts the instructions retired
+    /// between `bench.start` and `bench.end` under callgrind, checks each
+    /// run's stdout and stderr against the expected files (a mismatch is a
+    /// miscompile: exit status 2), and reports functions served by
+    /// regpress. DIR defaults to ../shared/corpus/sightglass.
+    Sightglass(crate::sightglass::SightglassArgs),
     /// The measured half of `exec`, run under callgrind by `exec` itself.
     #[command(hide = true)]
     ExecWorker(crate::exec::WorkerArgs),
+    /// One sightglass run, under callgrind, by `sightglass` itself.
+    #[command(hide = true)]
+    SightglassWorker(crate::sightglass::run::WorkerArgs),
 }
 
 /// Settings shared by the commands.
@@ -370,6 +382,11 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Oracle(args) => crate::oracle::command(&args),
         Command::Fidelity(args) => crate::fidelity::command(&args),
+        Command::Sightglass(args) => crate::sightglass::command(&args),
+        Command::SightglassWorker(args) => {
+            crate::sightglass::run::worker(&args)?;
+            Ok(0)
+        }
         Command::Report(args) => {
             for path in crate::report::run(&args)? {
                 println!("{}", path.display());

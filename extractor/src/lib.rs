@@ -43,6 +43,7 @@ pub mod jit;
 pub mod optimize;
 pub mod oracle;
 pub mod report;
+pub mod sightglass;
 pub mod validate;
 pub mod wasm;
 

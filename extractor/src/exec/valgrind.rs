@@ -6,16 +6,21 @@
 //! `rdx`. Outside Valgrind `rdx` keeps the default. The request numbers are
 //! those of `valgrind.h` and `callgrind.h` (Valgrind 3.x).
 //!
-//! We use two: "am I under Valgrind?" and callgrind's "start
-//! instrumentation", so that the worker can run its compilations
+//! We use three: "am I under Valgrind?", callgrind's "start
+//! instrumentation", so that a worker can run its compilations
 //! uninstrumented (`--instr-atstart=no`, several times faster) and switch
-//! instrumentation on for the measured calls only.
+//! instrumentation on for the measured calls only, and callgrind's "toggle
+//! collection", which `regpress sightglass` calls from `bench.start` and
+//! `bench.end`.
 
 /// `VG_USERREQ__RUNNING_ON_VALGRIND`.
 const RUNNING_ON_VALGRIND: usize = 0x1001;
 
 /// `VG_USERREQ_TOOL_BASE('C','T')`: callgrind's first request.
 const CALLGRIND_BASE: usize = ((b'C' as usize) << 24) | ((b'T' as usize) << 16);
+
+/// `VG_USERREQ__TOGGLE_COLLECT`.
+const TOGGLE_COLLECT: usize = CALLGRIND_BASE + 2;
 
 /// `VG_USERREQ__START_INSTRUMENTATION`.
 const START_INSTRUMENTATION: usize = CALLGRIND_BASE + 4;
@@ -57,4 +62,10 @@ pub fn running_on_valgrind() -> usize {
 /// Ask callgrind to start instrumenting (no effect outside callgrind).
 pub fn start_instrumentation() {
     client_request(0, START_INSTRUMENTATION, [0; 5]);
+}
+
+/// Ask callgrind to toggle event collection (no effect outside callgrind).
+/// With `--collect-atstart=no`, the first call starts collecting.
+pub fn toggle_collect() {
+    client_request(0, TOGGLE_COLLECT, [0; 5]);
 }

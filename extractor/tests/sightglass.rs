@@ -1,0 +1,115 @@
+//! Sightglass programs run end to end in wasmtime, stock and with
+//! regpress's code served through wasmtime's incremental compilation cache,
+//! with their output checked against the expected files.
+//!
+//! Needs `../shared/corpus/sightglass`; skips with a message without it.
+
+use regpress::pipeline::Settings;
+use regpress::rules::RuleSet;
+use regpress::sightglass::run::{self, Outcome, Program};
+use regpress::sightglass::serve::{self, MidEnd};
+use std::path::PathBuf;
+
+fn suite() -> Option<PathBuf> {
+    let dir = regpress::corpus::shared_corpus()?.join("sightglass");
+    dir.is_dir().then_some(dir)
+}
+
+fn program(name: &str) -> Option<Program> {
+    let Some(dir) = suite() else {
+        eprintln!("skipping: ../shared/corpus/sightglass not found");
+        return None;
+    };
+    let programs = run::programs(&dir).expect("the suite lists");
+    Some(
+        programs
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} is in the suite")),
+    )
+}
+
+fn regpress(extractor: &str) -> MidEnd {
+    MidEnd::Regpress {
+        extractor: extractor.to_string(),
+        rules: RuleSet::parse("default").expect("built-in rule set"),
+    }
+}
+
+/// Compile and run `program` natively as `mid_end` makes it.
+fn run_as(program: &Program, mid_end: &MidEnd) -> (serve::Artifact, Outcome) {
+    let wasm = std::fs::read(&program.wasm).expect("the module reads");
+    let artifact = serve::compile(&wasm, mid_end, &Settings::default(), &|_, _| {})
+        .unwrap_or_else(|e| panic!("{} as {}: {e}", program.name, mid_end.name()));
+    let outcome = run::run(&artifact.bytes, mid_end.opt_level(), program)
+        .unwrap_or_else(|e| panic!("{} as {}: {e}", program.name, mid_end.name()));
+    (artifact, outcome)
+}
+
+#[test]
+fn fib2_runs_stock_and_with_regpress_code() {
+    let Some(p) = program("shootout-fib2") else {
+        return;
+    };
+    let (_, stock) = run_as(&p, &MidEnd::Stock);
+    stock
+        .check(&p)
+        .expect("stock wasmtime prints the expected output");
+    for extractor in ["cranelift", "pressure"] {
+        let (artifact, ours) = run_as(&p, &regpress(extractor));
+        ours.check(&p)
+            .unwrap_or_else(|e| panic!("{extractor}: {e}"));
+        assert!(artifact.functions_total > 0);
+        // Every function recompiled unchanged gives wasmtime's own code,
+        // so every one of them is served regpress's.
+        assert_eq!(
+            artifact.functions_regpress, artifact.functions_total,
+            "{extractor}: not served: {:?}",
+            artifact.fallbacks
+        );
+        assert!(artifact.identical >= artifact.functions_total);
+        assert!(artifact.glue > 0, "trampolines are compiled too");
+    }
+}
+
+#[test]
+fn served_code_is_the_code_that_runs() {
+    // If wasmtime ignored the served stencils it would compile every
+    // function itself at `opt_level=none`, and the artifact would equal a
+    // plain `opt_level=none` compilation. Served optimised code differs.
+    let Some(p) = program("shootout-fib2") else {
+        return;
+    };
+    let wasm = std::fs::read(&p.wasm).expect("the module reads");
+    let settings = Settings::default();
+    let served =
+        serve::compile(&wasm, &regpress("cranelift"), &settings, &|_, _| {}).expect("compiles");
+    let again =
+        serve::compile(&wasm, &regpress("cranelift"), &settings, &|_, _| {}).expect("compiles");
+    assert_eq!(served.bytes, again.bytes, "compilation is deterministic");
+    let engine = wasmtime::Engine::new(&serve::config(wasmtime::OptLevel::None).unwrap()).unwrap();
+    let plain = engine.precompile_module(&wasm).expect("compiles");
+    assert_ne!(served.bytes, plain, "the served stencils were not used");
+}
+
+#[test]
+fn a_wrong_output_is_reported() {
+    let Some(p) = program("shootout-fib2") else {
+        return;
+    };
+    let (_, mut outcome) = run_as(&p, &MidEnd::Stock);
+    outcome.stdout.push(b'!');
+    let err = outcome.check(&p).expect_err("an extra byte is a mismatch");
+    assert!(err.contains("stdout differs"), "{err}");
+    let (_, mut outcome) = run_as(&p, &MidEnd::Stock);
+    outcome.ends = 0;
+    assert!(outcome.check(&p).is_err());
+}
+
+#[test]
+fn callgrind_totals_are_read() {
+    let profile =
+        "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 12345\ntotals: 12345\n";
+    assert_eq!(run::total_instructions(profile).unwrap(), 12345);
+    assert!(run::total_instructions("events: Ir\n").is_err());
+}
