@@ -113,3 +113,35 @@ fn callgrind_totals_are_read() {
     assert_eq!(run::total_instructions(profile).unwrap(), 12345);
     assert!(run::total_instructions("events: Ir\n").is_err());
 }
+
+fn row(benchmark: &str, variant: &str, instructions: u64, ok: bool) -> regpress::sightglass::Row {
+    regpress::sightglass::Row {
+        benchmark: benchmark.into(),
+        variant: variant.into(),
+        instructions: Some(instructions),
+        output_ok: ok,
+        functions_regpress: 3,
+        functions_total: 4,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn totals_skip_programs_wrong_under_any_variant() {
+    let rows = vec![
+        row("a", "stock", 100, true),
+        row("a", "pressure/default", 90, true),
+        row("b", "stock", 1000, true),
+        row("b", "pressure/default", 10, false),
+    ];
+    let totals = regpress::sightglass::totals(&rows);
+    assert_eq!(totals.len(), 2);
+    assert_eq!(totals[0].programs, 1, "b is wrong under pressure");
+    assert_eq!(totals[1].instructions, 90);
+    assert!((totals[1].ratio_vs_stock - 0.9).abs() < 1e-12);
+    let mut md = Vec::new();
+    regpress::sightglass::write_markdown(&mut md, &rows).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.contains("| b | 1000 | WRONG | 3/4 |"), "{md}");
+    assert!(md.contains("**0.9000**"), "{md}");
+}

@@ -53,6 +53,12 @@ pub struct SightglassArgs {
     /// product above.
     #[arg(long)]
     pub variant: Vec<String>,
+    /// Also run the control `cranelift-speed`: Cranelift's own mid-end on
+    /// the CLIF regpress starts from, served through the cache like
+    /// regpress's code. It separates the route and the input form (against
+    /// `stock`) from the mid-end (against a regpress variant).
+    #[arg(long)]
+    pub control: bool,
     /// Run natively and check the output, without counting instructions
     /// (no Valgrind needed).
     #[arg(long)]
@@ -63,6 +69,15 @@ pub struct SightglassArgs {
     /// Write every row to this file: CSV, or JSON lines for `.json`/`.jsonl`.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also write a Markdown table to this file: one row per program, one
+    /// column per variant (instructions retired over stock's), then the
+    /// totals.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Run nothing: read the rows of an earlier run's CSV (`-o`) and print
+    /// and write its tables.
+    #[arg(long, value_name = "CSV")]
+    pub rows: Option<PathBuf>,
     /// Write each function regpress could not serve, with the reason, to
     /// this CSV file.
     #[arg(long)]
@@ -95,6 +110,9 @@ impl SightglassArgs {
     /// errors.
     pub fn mid_ends(&self) -> Result<Vec<MidEnd>> {
         let mut out = vec![MidEnd::Stock];
+        if self.control {
+            out.push(MidEnd::CraneliftSpeed);
+        }
         let mut add = |extractor: &str, rules: &str| -> Result<()> {
             if crate::extract::by_name(extractor).is_none() {
                 bail!(
@@ -179,8 +197,19 @@ pub struct Row {
     pub error: Option<String>,
 }
 
+/// A module function a variant could not serve regpress's code for.
+#[derive(Clone, Debug)]
+pub struct Fallback {
+    /// Program name.
+    pub benchmark: String,
+    /// Variant name.
+    pub variant: String,
+    /// The function's symbol, and why.
+    pub function_and_reason: String,
+}
+
 /// Run the campaign: every program × variant, stock first.
-pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<(String, String, String)>)> {
+pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<Fallback>)> {
     let mid_ends = args.mid_ends()?;
     let programs = args.programs()?;
     if !args.no_count {
@@ -236,11 +265,11 @@ pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<(String, String,
                     row.identical = artifact.identical;
                     row.glue = artifact.glue;
                     for (f, why) in &artifact.fallbacks {
-                        fallbacks.push((
-                            program.name.clone(),
-                            row.variant.clone(),
-                            format!("{f}: {why}"),
-                        ));
+                        fallbacks.push(Fallback {
+                            benchmark: program.name.clone(),
+                            variant: row.variant.clone(),
+                            function_and_reason: format!("{f}: {why}"),
+                        });
                     }
                     let opt = mid_end.opt_level();
                     let started = std::time::Instant::now();
@@ -313,15 +342,28 @@ fn check_valgrind(valgrind: &Path) -> Result<()> {
 /// `regpress sightglass`: run the campaign, print the table, write the
 /// files. Exit status 2 when any run failed or printed the wrong output.
 pub fn command(args: &SightglassArgs) -> Result<i32> {
-    let (rows, fallbacks) = campaign(args)?;
+    let (rows, fallbacks) = match &args.rows {
+        Some(path) => (read_rows(path)?, Vec::new()),
+        None => campaign(args)?,
+    };
     if let Some(path) = &args.output {
         write_rows(path, &rows)?;
     }
     if let Some(path) = &args.fallbacks {
         let mut text = String::from("benchmark,variant,function_and_reason\n");
-        for (b, v, why) in &fallbacks {
-            text.push_str(&format!("{b},{v},{}\n", csv_field(why)));
+        for f in &fallbacks {
+            text.push_str(&format!(
+                "{},{},{}\n",
+                f.benchmark,
+                f.variant,
+                csv_field(&f.function_and_reason)
+            ));
         }
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.markdown {
+        let mut text = Vec::new();
+        write_markdown(&mut text, &rows)?;
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     let mut out = std::io::stdout().lock();
@@ -344,6 +386,63 @@ fn csv_field(s: &str) -> String {
 
 /// The CSV columns, in order.
 pub const CSV_HEADER: &str = "benchmark,variant,instructions,ratio_vs_stock,output_ok,functions_regpress,functions_total,identical,glue,compile_seconds,run_seconds,error";
+
+/// Read the rows of a CSV written by [`write_rows`].
+pub fn read_rows(path: &Path) -> Result<Vec<Row>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| anyhow!("{}: no column `{name}`", path.display()))
+    };
+    let [b, v, n, ok, fr, ft, id, gl] = [
+        "benchmark",
+        "variant",
+        "instructions",
+        "output_ok",
+        "functions_regpress",
+        "functions_total",
+        "identical",
+        "glue",
+    ]
+    .map(col);
+    let (b, v, n, ok, fr, ft, id, gl) = (b?, v?, n?, ok?, fr?, ft?, id?, gl?);
+    let mut rows = Vec::new();
+    let mut stock: Option<u64> = None;
+    for (i, line) in lines.enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let get = |c: usize| f.get(c).copied().unwrap_or("");
+        let num = |c: usize| -> Result<usize> {
+            get(c)
+                .parse()
+                .map_err(|_| anyhow!("{}:{}: bad number `{}`", path.display(), i + 2, get(c)))
+        };
+        let mut row = Row {
+            benchmark: get(b).to_string(),
+            variant: get(v).to_string(),
+            instructions: get(n).parse().ok(),
+            output_ok: get(ok) == "true",
+            functions_regpress: num(fr)?,
+            functions_total: num(ft)?,
+            identical: num(id)?,
+            glue: num(gl)?,
+            ..Row::default()
+        };
+        if row.variant == "stock" {
+            stock = row.instructions;
+        }
+        row.ratio_vs_stock = match (row.instructions, stock) {
+            (Some(x), Some(s)) if s > 0 => Some(x as f64 / s as f64),
+            _ => None,
+        };
+        rows.push(row);
+    }
+    Ok(rows)
+}
 
 /// Write rows as CSV, or JSON lines for `.json`/`.jsonl`.
 pub fn write_rows(path: &Path, rows: &[Row]) -> Result<()> {
@@ -422,6 +521,110 @@ pub fn write_table(out: &mut impl Write, rows: &[Row]) -> Result<()> {
                 t.variant, t.instructions, t.ratio_vs_stock
             )?;
         }
+    }
+    Ok(())
+}
+
+/// The table for a report: one row per program with stock's count and
+/// each other variant's ratio to it (`WRONG` for a run that failed or
+/// printed the wrong output), the functions served, then the totals.
+pub fn write_markdown(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+    let mut variants: Vec<&str> = Vec::new();
+    let mut programs: Vec<&str> = Vec::new();
+    for r in rows {
+        if !variants.contains(&r.variant.as_str()) {
+            variants.push(&r.variant);
+        }
+        if !programs.contains(&r.benchmark.as_str()) {
+            programs.push(&r.benchmark);
+        }
+    }
+    let others: Vec<&str> = variants.iter().copied().filter(|v| *v != "stock").collect();
+    // `pressure/R` against `dag/R`, its starting point, for each rule set
+    // that has both.
+    let pairs: Vec<(&str, String)> = others
+        .iter()
+        .filter_map(|v| {
+            let rules = v.strip_prefix("pressure/")?;
+            let dag = format!("dag/{rules}");
+            variants.contains(&dag.as_str()).then_some((*v, dag))
+        })
+        .collect();
+    write!(out, "| program | stock: instructions |")?;
+    for v in &others {
+        write!(out, " {v} |")?;
+    }
+    for (p, d) in &pairs {
+        write!(out, " {p} vs {d} |")?;
+    }
+    writeln!(out, " served |")?;
+    write!(out, "|---|---:|")?;
+    for _ in others.iter().map(|_| ()).chain(pairs.iter().map(|_| ())) {
+        write!(out, "---:|")?;
+    }
+    writeln!(out, "---:|")?;
+    let find = |p: &str, v: &str| rows.iter().find(|r| r.benchmark == p && r.variant == v);
+    let cell = |r: Option<&Row>, ratio: bool| match r {
+        None => "-".to_string(),
+        Some(r) if !r.output_ok => "WRONG".to_string(),
+        Some(r) if ratio => r
+            .ratio_vs_stock
+            .map(|x| format!("{x:.4}"))
+            .unwrap_or("ok".into()),
+        Some(r) => r.instructions.map(|n| n.to_string()).unwrap_or("ok".into()),
+    };
+    for p in &programs {
+        write!(out, "| {p} | {} |", cell(find(p, "stock"), false))?;
+        for v in &others {
+            write!(out, " {} |", cell(find(p, v), true))?;
+        }
+        for (pv, dv) in &pairs {
+            let ratio = match (find(p, pv), find(p, dv)) {
+                (Some(a), Some(b)) if a.output_ok && b.output_ok => {
+                    match (a.instructions, b.instructions) {
+                        (Some(x), Some(y)) if y > 0 => format!("{:.4}", x as f64 / y as f64),
+                        _ => "-".into(),
+                    }
+                }
+                _ => "-".into(),
+            };
+            write!(out, " {ratio} |")?;
+        }
+        let served = others
+            .iter()
+            .filter_map(|v| find(p, v))
+            .map(|r| (r.functions_regpress, r.functions_total))
+            .min();
+        match served {
+            Some((a, b)) => writeln!(out, " {a}/{b} |")?,
+            None => writeln!(out, " - |")?,
+        }
+    }
+    let totals = totals(rows);
+    if let Some(stock) = totals.iter().find(|t| t.variant == "stock") {
+        write!(
+            out,
+            "| **total** ({} programs) | {} |",
+            stock.programs, stock.instructions
+        )?;
+        let total = |v: &str| totals.iter().find(|t| t.variant == v);
+        for v in &others {
+            match total(v) {
+                Some(t) => write!(out, " **{:.4}** |", t.ratio_vs_stock)?,
+                None => write!(out, " - |")?,
+            }
+        }
+        for (pv, dv) in &pairs {
+            match (total(pv), total(dv)) {
+                (Some(a), Some(b)) if b.instructions > 0 => write!(
+                    out,
+                    " **{:.4}** |",
+                    a.instructions as f64 / b.instructions as f64
+                )?,
+                _ => write!(out, " - |")?,
+            }
+        }
+        writeln!(out, " |")?;
     }
     Ok(())
 }

@@ -94,6 +94,12 @@ pub const TARGET: &str = crate::wasm::TRANSLATION_TARGET;
 pub enum MidEnd {
     /// wasmtime 48.0.8 as shipped: Cranelift at `opt_level=speed`.
     Stock,
+    /// The control: Cranelift's own mid-end at `opt_level=speed` run on
+    /// the recorded CLIF (the mid-end's input, as regpress sees it) and
+    /// served through the cache like regpress's code. Against `stock` it
+    /// measures the route and the input form; against a regpress variant,
+    /// the mid-end alone.
+    CraneliftSpeed,
     /// regpress's pipeline with this extractor and rule set, then
     /// Cranelift's backend at `opt_level=none`.
     Regpress {
@@ -109,6 +115,7 @@ impl MidEnd {
     pub fn name(&self) -> String {
         match self {
             MidEnd::Stock => "stock".to_string(),
+            MidEnd::CraneliftSpeed => crate::compare::CRANELIFT_SPEED.to_string(),
             MidEnd::Regpress { extractor, rules } => format!("{extractor}/{}", rules.name()),
         }
     }
@@ -118,7 +125,7 @@ impl MidEnd {
     pub fn opt_level(&self) -> wasmtime::OptLevel {
         match self {
             MidEnd::Stock => wasmtime::OptLevel::Speed,
-            MidEnd::Regpress { .. } => wasmtime::OptLevel::None,
+            MidEnd::CraneliftSpeed | MidEnd::Regpress { .. } => wasmtime::OptLevel::None,
         }
     }
 }
@@ -178,11 +185,10 @@ pub fn compile(
                 ..Artifact::default()
             })
         }
-        MidEnd::Regpress { extractor, rules } => {
+        MidEnd::CraneliftSpeed | MidEnd::Regpress { .. } => {
             let scratch = Scratch::new()?;
             let recorded = record(wasm, &scratch.0)?;
-            let Served { stencils, artifact } =
-                serve_all(&recorded, extractor, *rules, settings, progress)?;
+            let Served { stencils, artifact } = serve_all(&recorded, mid_end, settings, progress)?;
             let second = Scratch::new()?;
             let store = Arc::new(Server {
                 stencils,
@@ -451,26 +457,31 @@ struct One {
 
 fn serve_all(
     recorded: &[Recorded],
-    extractor: &str,
-    rules: RuleSet,
+    mid_end: &MidEnd,
     settings: &Settings,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Served> {
     let none = codegen::build_isa("x86_64", "none")?;
     let speed = codegen::build_isa("x86_64", "speed")?;
-    let ex = extract::by_name(extractor).ok_or_else(|| {
-        anyhow!(
-            "unknown extractor `{extractor}` (expected one of {})",
-            extract::EXTRACTORS.join(", ")
-        )
-    })?;
-    let rules = rules.rules();
+    let ours = match mid_end {
+        MidEnd::Regpress { extractor, rules } => Some((
+            extract::by_name(extractor).ok_or_else(|| {
+                anyhow!(
+                    "unknown extractor `{extractor}` (expected one of {})",
+                    extract::EXTRACTORS.join(", ")
+                )
+            })?,
+            rules.rules(),
+        )),
+        _ => None,
+    };
+    let ours = ours.as_ref().map(|(ex, rules)| (&**ex, rules.as_slice()));
     let done = AtomicUsize::new(0);
     let total = recorded.len() as u64;
     let ones: Vec<One> = recorded
         .par_iter()
         .map(|r| {
-            let one = serve_one(r, &*none, &*speed, &*ex, &rules, settings);
+            let one = serve_one(r, &*none, &*speed, ours, settings);
             progress(done.fetch_add(1, Ordering::Relaxed) as u64 + 1, total);
             one
         })
@@ -509,8 +520,7 @@ fn serve_one(
     r: &Recorded,
     none: &dyn TargetIsa,
     speed: &dyn TargetIsa,
-    ex: &dyn extract::Extractor,
-    rules: &[crate::rules::Rule],
+    ours: Option<(&dyn extract::Extractor, &[crate::rules::Rule])>,
     settings: &Settings,
 ) -> Result<One> {
     let path = r.clif.as_ref().expect("checked by record");
@@ -537,9 +547,12 @@ fn serve_one(
             fallback: module_function.then(|| (name.clone(), reason)),
         })
     };
-    if !module_function {
-        return fall_back(String::new());
-    }
+    let Some((ex, rules)) = ours.filter(|_| module_function) else {
+        // Glue, or the control: Cranelift's own code, served.
+        let mut one = fall_back(String::new())?;
+        one.fallback = None;
+        return Ok(one);
+    };
     if !identical {
         return fall_back(match identity {
             Err(e) => format!("recompiled unchanged, Cranelift fails: {e}"),
