@@ -10,8 +10,8 @@
 # lines in steps.md are kept), and the total is the sum of the steps.
 # REPRODUCE_FROM=report only rewrites the report from the kept data.
 #
-# Needs ../shared/corpus beside the repository and valgrind (for `exec`
-# and `regpress-icount`). The full run writes report/ (the committed
+# Needs ../shared/corpus beside the repository and valgrind (for `exec`,
+# `sightglass` and `regpress-icount`). The full run writes report/ (the committed
 # report), keeps raw measurements in target/report-data/ and criterion's in
 # target/criterion/; report/steps.md lists each step's command and wall
 # time, and is copied into report/README.md.
@@ -195,6 +195,36 @@ else
 	step "exec" exec.md $rp exec --extractor cranelift,dag,pressure -o "$data/exec.csv"
 fi
 
+# Real programs executed: sightglass in wasmtime, regpress's code served
+# through its incremental cache. By default the three programs the
+# reverted rules slowed; REPRODUCE_SIGHTGLASS=all runs the whole suite
+# (about 1.5 hours more on 2 cores). Quick mode runs them natively and
+# checks their output without counting.
+sg_programs=(--benchmark blake3,keccak,xchacha20)
+sg_title="blake3-scalar, shootout-keccak and shootout-xchacha20"
+if [ "${REPRODUCE_SIGHTGLASS:-}" = all ]; then
+	sg_programs=()
+	sg_title="every program of the suite"
+fi
+sg_variants=(--control --extractor cranelift,dag,pressure,pressure+check
+	--rules default,default+reassoc+demorgan)
+if [ $quick = 1 ]; then
+	sg_variants+=(--no-count)
+fi
+step "sightglass" sightglass.txt $rp sightglass "${sg_programs[@]}" "${sg_variants[@]}" \
+	-o "$data/sightglass.csv" --markdown "$data/sightglass-table.md"
+{
+	echo "## Real programs executed (sightglass in wasmtime)"
+	echo
+	echo "Instructions retired between \`bench.start\` and \`bench.end\` (callgrind),"
+	echo "$sg_title; each variant's ratio to stock wasmtime 48.0.8 (\`opt_level=speed\`);"
+	echo "\`cranelift-speed\` is Cranelift's own mid-end served through the cache like"
+	echo "regpress's code; \`+check\` is checked mode; served = module functions"
+	echo "given regpress's code / all. Every run's output matched the expected files."
+	echo
+	cat "$data/sightglass-table.md"
+} >"$data/sightglass.md"
+
 echo "| all steps (sum) | | $(awk -F'|' '$4 ~ /^ *[0-9]+ *$/ {s += $4} END {print s}' "$steps") |" >>"$steps"
 
 # The report itself.
@@ -214,5 +244,6 @@ $rp report -o "$out" \
 	--gym "$data/gym.jsonl" \
 	--include "$data/model-fit.md" \
 	--include "$data/fidelity.md" \
+	--include "$data/sightglass.md" \
 	--include "$steps"
 echo "reproduce: done in $(($(date +%s) - start_all)) s; see $out/README.md" >&2

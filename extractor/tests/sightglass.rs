@@ -33,6 +33,7 @@ fn regpress(extractor: &str) -> MidEnd {
     MidEnd::Regpress {
         extractor: extractor.to_string(),
         rules: RuleSet::parse("default").expect("built-in rule set"),
+        checked: false,
     }
 }
 

@@ -44,6 +44,7 @@ pub struct SightglassArgs {
     #[arg(long, value_delimiter = ',')]
     pub benchmark: Vec<String>,
     /// Extractors, comma separated: each runs under each rule set.
+    /// `NAME+check` is NAME in checked mode (`--check regalloc`).
     #[arg(long, value_delimiter = ',', default_values_t = ["cranelift", "dag", "pressure"].map(String::from))]
     pub extractor: Vec<String>,
     /// Rule sets, comma separated.
@@ -114,6 +115,10 @@ impl SightglassArgs {
             out.push(MidEnd::CraneliftSpeed);
         }
         let mut add = |extractor: &str, rules: &str| -> Result<()> {
+            let (extractor, checked) = match extractor.strip_suffix(serve::CHECKED_SUFFIX) {
+                Some(base) => (base, true),
+                None => (extractor, false),
+            };
             if crate::extract::by_name(extractor).is_none() {
                 bail!(
                     "unknown extractor `{extractor}` (expected one of {})",
@@ -124,6 +129,7 @@ impl SightglassArgs {
             let m = MidEnd::Regpress {
                 extractor: extractor.to_string(),
                 rules,
+                checked,
             };
             if !out.contains(&m) {
                 out.push(m);
@@ -485,13 +491,13 @@ pub fn write_rows(path: &Path, rows: &[Row]) -> Result<()> {
 pub fn write_table(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     writeln!(
         out,
-        "{:<22} {:<36} {:>15} {:>8} {:>6} {:>11}",
+        "{:<22} {:<42} {:>15} {:>8} {:>6} {:>11}",
         "benchmark", "variant", "instructions", "vs stock", "output", "served"
     )?;
     for r in rows {
         writeln!(
             out,
-            "{:<22} {:<36} {:>15} {:>8} {:>6} {:>11}",
+            "{:<22} {:<42} {:>15} {:>8} {:>6} {:>11}",
             r.benchmark,
             r.variant,
             r.instructions.map(|n| n.to_string()).unwrap_or("-".into()),
@@ -517,7 +523,7 @@ pub fn write_table(out: &mut impl Write, rows: &[Row]) -> Result<()> {
         for t in &totals {
             writeln!(
                 out,
-                "  {:<36} {:>15} {:>8.4}",
+                "  {:<42} {:>15} {:>8.4}",
                 t.variant, t.instructions, t.ratio_vs_stock
             )?;
         }

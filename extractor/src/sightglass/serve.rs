@@ -107,8 +107,14 @@ pub enum MidEnd {
         extractor: String,
         /// Rule set.
         rules: RuleSet,
+        /// Checked mode (`--check regalloc`): regalloc2 judges each
+        /// function's output against `dag`'s.
+        checked: bool,
     },
 }
+
+/// Appended to an extractor's name for checked mode: `pressure+check`.
+pub const CHECKED_SUFFIX: &str = "+check";
 
 impl MidEnd {
     /// `stock`, or `EXTRACTOR/RULES` as elsewhere in regpress.
@@ -116,7 +122,14 @@ impl MidEnd {
         match self {
             MidEnd::Stock => "stock".to_string(),
             MidEnd::CraneliftSpeed => crate::compare::CRANELIFT_SPEED.to_string(),
-            MidEnd::Regpress { extractor, rules } => format!("{extractor}/{}", rules.name()),
+            MidEnd::Regpress {
+                extractor,
+                rules,
+                checked,
+            } => {
+                let check = if *checked { CHECKED_SUFFIX } else { "" };
+                format!("{extractor}{check}/{}", rules.name())
+            }
         }
     }
 
@@ -464,7 +477,9 @@ fn serve_all(
     let none = codegen::build_isa("x86_64", "none")?;
     let speed = codegen::build_isa("x86_64", "speed")?;
     let ours = match mid_end {
-        MidEnd::Regpress { extractor, rules } => Some((
+        MidEnd::Regpress {
+            extractor, rules, ..
+        } => Some((
             extract::by_name(extractor).ok_or_else(|| {
                 anyhow!(
                     "unknown extractor `{extractor}` (expected one of {})",
@@ -476,6 +491,10 @@ fn serve_all(
         _ => None,
     };
     let ours = ours.as_ref().map(|(ex, rules)| (&**ex, rules.as_slice()));
+    let settings = &Settings {
+        check_regalloc: matches!(mid_end, MidEnd::Regpress { checked: true, .. }),
+        ..settings.clone()
+    };
     let done = AtomicUsize::new(0);
     let total = recorded.len() as u64;
     let ones: Vec<One> = recorded
