@@ -218,6 +218,12 @@ pub struct Fallback {
 pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<Fallback>)> {
     let mid_ends = args.mid_ends()?;
     let programs = args.programs()?;
+    if std::env::consts::ARCH != "x86_64" {
+        bail!(
+            "regpress sightglass compiles for and runs on x86_64 hosts only (this is {})",
+            std::env::consts::ARCH
+        );
+    }
     if !args.no_count {
         check_valgrind(&args.valgrind)?;
     }
@@ -326,12 +332,6 @@ pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<Fallback>)> {
 }
 
 fn check_valgrind(valgrind: &Path) -> Result<()> {
-    if std::env::consts::ARCH != "x86_64" {
-        bail!(
-            "counting instructions needs an x86_64 host (this is {}); use --no-count",
-            std::env::consts::ARCH
-        );
-    }
     let ok = std::process::Command::new(valgrind)
         .arg("--version")
         .output()

@@ -264,10 +264,14 @@ fn check_same_order(recorded: &[Recorded], served: &RecorderState) -> Result<()>
 /// `wasm` without its `name` custom section(s); every other section is
 /// copied byte for byte.
 pub fn without_names(wasm: &[u8]) -> Result<Vec<u8>> {
+    if !wasm.starts_with(b"\0asm") {
+        bail!("not a wasm module (no `\\0asm` magic)");
+    }
     let mut out = Vec::with_capacity(wasm.len());
     let mut copied_header = false;
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(|e| anyhow!("invalid wasm module: {e}"))?;
+        let payload =
+            payload.map_err(|e| anyhow!("invalid wasm module: {}", first_line(&e.to_string())))?;
         if let wasmparser::Payload::Version { range, .. } = &payload {
             out.extend_from_slice(&wasm[..range.end]);
             copied_header = true;
