@@ -54,11 +54,11 @@ fn fib2_runs_stock_and_with_regpress_code() {
     };
     let (_, stock) = run_as(&p, &MidEnd::Stock);
     stock
-        .check(&p)
+        .check(&p, None)
         .expect("stock wasmtime prints the expected output");
     for extractor in ["cranelift", "pressure"] {
         let (artifact, ours) = run_as(&p, &regpress(extractor));
-        ours.check(&p)
+        ours.check(&p, None)
             .unwrap_or_else(|e| panic!("{extractor}: {e}"));
         assert!(artifact.functions_total > 0);
         // Every function recompiled unchanged gives wasmtime's own code,
@@ -100,11 +100,13 @@ fn a_wrong_output_is_reported() {
     };
     let (_, mut outcome) = run_as(&p, &MidEnd::Stock);
     outcome.stdout.push(b'!');
-    let err = outcome.check(&p).expect_err("an extra byte is a mismatch");
+    let err = outcome
+        .check(&p, None)
+        .expect_err("an extra byte is a mismatch");
     assert!(err.contains("stdout differs"), "{err}");
     let (_, mut outcome) = run_as(&p, &MidEnd::Stock);
     outcome.ends = 0;
-    assert!(outcome.check(&p).is_err());
+    assert!(outcome.check(&p, None).is_err());
 }
 
 #[test]
@@ -145,4 +147,27 @@ fn totals_skip_programs_wrong_under_any_variant() {
     let md = String::from_utf8(md).unwrap();
     assert!(md.contains("| b | 1000 | WRONG | 3/4 |"), "{md}");
     assert!(md.contains("**0.9000**"), "{md}");
+}
+
+#[test]
+fn without_expected_files_stock_is_the_reference() {
+    let program = Program {
+        name: "no-expected".into(),
+        wasm: std::env::temp_dir().join("regpress-no-such-dir/x.wasm"),
+    };
+    let stock = Outcome {
+        stdout: b"42\n".to_vec(),
+        starts: 1,
+        ends: 1,
+        ..Outcome::default()
+    };
+    stock
+        .check(&program, None)
+        .expect("stock itself: exit status only");
+    let same = stock.clone();
+    same.check(&program, Some(&stock)).expect("same output");
+    let mut other = stock.clone();
+    other.stdout = b"41\n".to_vec();
+    let err = other.check(&program, Some(&stock)).expect_err("differs");
+    assert!(err.contains("stock wasmtime's"), "{err}");
 }

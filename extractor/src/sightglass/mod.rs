@@ -254,6 +254,7 @@ pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<Fallback>)> {
         let wasm = std::fs::read(&program.wasm)
             .with_context(|| format!("reading {}", program.wasm.display()))?;
         let mut stock: Option<u64> = None;
+        let mut stock_outcome: Option<run::Outcome> = None;
         for mid_end in &mid_ends {
             campaign_bar.set_message(format!("{} {}", program.name, mid_end.name()));
             let progress = |done: u64, total: u64| {
@@ -295,13 +296,16 @@ pub fn campaign(args: &SightglassArgs) -> Result<(Vec<Row>, Vec<Fallback>)> {
                     match ran {
                         Err(e) => row.error = Some(format!("run: {e}")),
                         Ok((outcome, count)) => {
-                            match outcome.check(program) {
+                            match outcome.check(program, stock_outcome.as_ref()) {
                                 Ok(()) => row.output_ok = true,
                                 Err(e) => {
                                     row.error = Some(format!("MISCOMPILE or failed run: {e}"))
                                 }
                             }
                             row.instructions = count;
+                            if *mid_end == MidEnd::Stock {
+                                stock_outcome = Some(outcome);
+                            }
                         }
                     }
                 }
