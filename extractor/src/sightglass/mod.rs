@@ -535,10 +535,9 @@ pub fn write_table(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// The table for a report: one row per program with stock's count and
-/// each other variant's ratio to it (`WRONG` for a run that failed or
-/// printed the wrong output), the functions served, then the totals.
-pub fn write_markdown(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+/// The variants and the programs of `rows`, each in order of first
+/// appearance.
+fn names(rows: &[Row]) -> (Vec<&str>, Vec<&str>) {
     let mut variants: Vec<&str> = Vec::new();
     let mut programs: Vec<&str> = Vec::new();
     for r in rows {
@@ -549,6 +548,14 @@ pub fn write_markdown(out: &mut impl Write, rows: &[Row]) -> Result<()> {
             programs.push(&r.benchmark);
         }
     }
+    (variants, programs)
+}
+
+/// The table for a report: one row per program with stock's count and
+/// each other variant's ratio to it (`WRONG` for a run that failed or
+/// printed the wrong output), the functions served, then the totals.
+pub fn write_markdown(out: &mut impl Write, rows: &[Row]) -> Result<()> {
+    let (variants, programs) = names(rows);
     let others: Vec<&str> = variants.iter().copied().filter(|v| *v != "stock").collect();
     // `pressure/R` against `dag/R`, its starting point, for each rule set
     // that has both.
@@ -656,16 +663,7 @@ pub struct Total {
 /// Totals per variant (stock first), over the programs counted and correct
 /// under every variant.
 pub fn totals(rows: &[Row]) -> Vec<Total> {
-    let mut variants: Vec<&str> = Vec::new();
-    let mut programs: Vec<&str> = Vec::new();
-    for r in rows {
-        if !variants.contains(&r.variant.as_str()) {
-            variants.push(&r.variant);
-        }
-        if !programs.contains(&r.benchmark.as_str()) {
-            programs.push(&r.benchmark);
-        }
-    }
+    let (variants, programs) = names(rows);
     let good = |p: &str| {
         variants.iter().all(|v| {
             rows.iter().any(|r| {
