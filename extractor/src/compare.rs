@@ -88,7 +88,7 @@ impl Isas {
     }
 }
 
-fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = e.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = e.downcast_ref::<String>() {

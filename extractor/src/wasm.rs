@@ -82,6 +82,56 @@ fn binary(path: &Path) -> Result<Vec<u8>> {
     Ok(wasm)
 }
 
+/// `wasm` without its `name` custom section(s); every other section is
+/// copied byte for byte.
+///
+/// Names change no code, but wasmtime names each CLIF file `emit_clif`
+/// writes after its function, and a name holding `/` (or too long for a
+/// file name) makes it panic; so every module is stripped before wasmtime
+/// sees it.
+pub fn without_names(wasm: &[u8]) -> Result<Vec<u8>> {
+    if !wasm.starts_with(b"\0asm") {
+        bail!("not a wasm module (no `\\0asm` magic)");
+    }
+    let mut out = Vec::with_capacity(wasm.len());
+    let mut copied_header = false;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let payload =
+            payload.map_err(|e| anyhow!("invalid wasm module: {}", first_line(&e.to_string())))?;
+        if let wasmparser::Payload::Version { range, .. } = &payload {
+            out.extend_from_slice(&wasm[..range.end]);
+            copied_header = true;
+            continue;
+        }
+        if let wasmparser::Payload::CustomSection(c) = &payload {
+            if c.name() == "name" {
+                continue;
+            }
+        }
+        if let Some((id, range)) = payload.as_section() {
+            out.push(id);
+            leb128(&mut out, range.len() as u64);
+            out.extend_from_slice(&wasm[range]);
+        }
+    }
+    if !copied_header {
+        bail!("not a wasm module");
+    }
+    Ok(out)
+}
+
+fn leb128(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
@@ -140,6 +190,7 @@ fn translate_into(path: &Path, wasm: &[u8], dir: &Path, total: u64) -> Result<()
     config.cranelift_opt_level(wasmtime::OptLevel::None);
     config.emit_clif(dir);
     let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow!("wasmtime: {e}"))?;
+    let wasm = without_names(wasm)?;
 
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template(
@@ -164,18 +215,27 @@ fn translate_into(path: &Path, wasm: &[u8], dir: &Path, total: u64) -> Result<()
                 std::thread::sleep(Duration::from_millis(200));
             }
         });
-        let r = engine.precompile_module(wasm);
+        // A panic inside wasmtime must still stop the progress thread, or
+        // the scope would wait for it forever: it becomes an error.
+        let r = crate::panics::catch_quietly(|| engine.precompile_module(&wasm));
         done.store(true, Ordering::Relaxed);
         r
     });
     bar.finish_and_clear();
-    result.map(|_| ()).map_err(|e| {
-        anyhow!(
-            "{}: wasmtime: {}",
+    match result {
+        Ok(r) => r.map(|_| ()).map_err(|e| {
+            anyhow!(
+                "{}: wasmtime: {}",
+                path.display(),
+                first_line(&format!("{e:#}"))
+            )
+        }),
+        Err(panic) => Err(anyhow!(
+            "{}: wasmtime panicked while translating: {}",
             path.display(),
-            first_line(&format!("{e:#}"))
-        )
-    })
+            first_line(&crate::compare::panic_message(panic))
+        )),
+    }
 }
 
 /// The module's own functions among the CLIF files in `dir`, in function

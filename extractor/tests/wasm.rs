@@ -74,3 +74,27 @@ fn a_malformed_module_is_one_line_and_exit_1() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn function_names_with_a_slash_translate() {
+    // wasmtime names each CLIF file after its function; a `/` in a name
+    // (Rust and Go toolchains write such names) made its `emit_clif`
+    // panic. The name section is dropped before translation.
+    let dir = std::env::temp_dir().join(format!("regpress-wasm-slash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wat = dir.join("slash.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+             (func $pkg/inner/add (export "add") (param i32 i32) (result i32)
+               local.get 0 local.get 1 i32.add)
+             (func $a/b (param i32) (result i32)
+               local.get 0 i32.const 3 i32.mul))"#,
+    )
+    .unwrap();
+    let (code, out, err) = regpress(&["compare", wat.to_str().unwrap(), "--extractor", "dag"]);
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    let files = regpress::wasm::translate(&wat, None).expect("translates");
+    assert_eq!(files.len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

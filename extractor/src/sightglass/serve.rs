@@ -184,7 +184,7 @@ pub fn compile(
     settings: &Settings,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Artifact> {
-    let stripped = without_names(wasm)?;
+    let stripped = crate::wasm::without_names(wasm)?;
     let wasm = stripped.as_slice();
     match mid_end {
         MidEnd::Stock => {
@@ -259,51 +259,6 @@ fn check_same_order(recorded: &[Recorded], served: &RecorderState) -> Result<()>
         }
     }
     Ok(())
-}
-
-/// `wasm` without its `name` custom section(s); every other section is
-/// copied byte for byte.
-pub fn without_names(wasm: &[u8]) -> Result<Vec<u8>> {
-    if !wasm.starts_with(b"\0asm") {
-        bail!("not a wasm module (no `\\0asm` magic)");
-    }
-    let mut out = Vec::with_capacity(wasm.len());
-    let mut copied_header = false;
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        let payload =
-            payload.map_err(|e| anyhow!("invalid wasm module: {}", first_line(&e.to_string())))?;
-        if let wasmparser::Payload::Version { range, .. } = &payload {
-            out.extend_from_slice(&wasm[..range.end]);
-            copied_header = true;
-            continue;
-        }
-        if let wasmparser::Payload::CustomSection(c) = &payload {
-            if c.name() == "name" {
-                continue;
-            }
-        }
-        if let Some((id, range)) = payload.as_section() {
-            out.push(id);
-            leb128(&mut out, range.len() as u64);
-            out.extend_from_slice(&wasm[range]);
-        }
-    }
-    if !copied_header {
-        bail!("not a wasm module");
-    }
-    Ok(out)
-}
-
-fn leb128(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 fn first_line(s: &str) -> &str {
