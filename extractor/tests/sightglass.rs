@@ -109,14 +109,6 @@ fn a_wrong_output_is_reported() {
     assert!(outcome.check(&p, None).is_err());
 }
 
-#[test]
-fn callgrind_totals_are_read() {
-    let profile =
-        "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 12345\ntotals: 12345\n";
-    assert_eq!(run::total_instructions(profile).unwrap(), 12345);
-    assert!(run::total_instructions("events: Ir\n").is_err());
-}
-
 fn row(benchmark: &str, variant: &str, instructions: u64, ok: bool) -> regpress::sightglass::Row {
     regpress::sightglass::Row {
         benchmark: benchmark.into(),

@@ -298,10 +298,14 @@ pub fn measure(
         .arg("--tool=callgrind")
         .arg(format!("--callgrind-out-file={}", profile.display()))
         .arg(format!("--log-file={}", log.display()))
+        // The format `exec::callgrind::parse` reads.
         .args([
             "--instr-atstart=no",
             "--collect-atstart=no",
-            "--dump-instr=no",
+            "--dump-instr=yes",
+            "--dump-line=no",
+            "--compress-strings=no",
+            "--compress-pos=no",
         ])
         .arg(&exe)
         .arg("sightglass-worker")
@@ -331,19 +335,5 @@ pub fn measure(
     .context("reading the worker's outcome")?;
     let text = std::fs::read_to_string(&profile)
         .with_context(|| format!("reading {}", profile.display()))?;
-    Ok((outcome, total_instructions(&text)?))
-}
-
-/// The instruction total of a callgrind profile (`summary:` or `totals:`;
-/// the first event is `Ir`).
-pub fn total_instructions(profile: &str) -> Result<u64> {
-    profile
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("summary:")
-                .or_else(|| l.strip_prefix("totals:"))
-        })
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| anyhow!("callgrind profile has no instruction total"))
+    Ok((outcome, crate::exec::callgrind::parse(&text)?.total()))
 }
