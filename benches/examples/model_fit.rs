@@ -14,11 +14,21 @@
 //!   (the question `pressure` asks of the estimate when it compares two
 //!   choices).
 //!
+//! When the second extractor is `pressure`, a second table judges the
+//! decisions the cheap path takes: for every function where `pressure`
+//! relieved calls, the spill change its relief model predicted
+//! ([`Explained::relief`]) against the change regalloc2 measured from the
+//! first extractor's choice (normally `dag`, the choice relief starts
+//! from): how often the measured spills+reloads fell, stayed or rose, how
+//! often their sign agrees with the prediction's, and the correlation of
+//! the two.
+//!
 //! `cargo run --release -p regpress-benches --example model_fit`
 //! (about 30 s on two cores; notes.md §6.3 has the figures).
 
 use anyhow::{bail, Context as _, Result};
 use regpress::elaborate::{elaborate, Elaboration};
+use regpress::extract::pressure::{Explained, PressureExtractor};
 use regpress::extract::{Extractor, NodeCosts, Problem};
 use regpress::liveness::{Flow, Pressure};
 use regpress_benches::workload::{self, Isas};
@@ -33,6 +43,9 @@ struct Point {
     estimate: f64,
     /// The objective's spill part, in model cycles (capacity and calls).
     cycles: f64,
+    /// For `pressure`: the spill change its relief of calls predicted, in
+    /// model cycles, if it relieved any.
+    predicted: Option<f64>,
 }
 
 fn main() -> Result<()> {
@@ -87,6 +100,7 @@ fn main() -> Result<()> {
         "| target | functions | regalloc2 s+r | estimate | ratio | correlation | same sign / differing |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut decisions = Vec::new();
     for (target, pairs) in results {
         let points: Vec<Point> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
         let actual: f64 = points.iter().map(|p| p.actual).sum();
@@ -106,6 +120,38 @@ fn main() -> Result<()> {
             estimate / actual.max(1.0),
             differing.len()
         );
+        let taken: Vec<(f64, f64)> = pairs
+            .iter()
+            .filter_map(|(a, b)| Some((b.predicted?, b.actual - a.actual)))
+            .collect();
+        if names[1] == "pressure" {
+            decisions.push((target, taken));
+        }
+    }
+    if !decisions.is_empty() {
+        println!();
+        println!(
+            "| target | relief taken | s+r fewer / same / more | sign agrees | correlation | predicted cycles | measured s+r change |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for (target, taken) in decisions {
+            let fewer = taken.iter().filter(|t| t.1 < 0.0).count();
+            let more = taken.iter().filter(|t| t.1 > 0.0).count();
+            let agree = taken.iter().filter(|t| t.0 * t.1 > 0.0).count();
+            let r = correlation(
+                &taken.iter().map(|t| t.0).collect::<Vec<_>>(),
+                &taken.iter().map(|t| t.1).collect::<Vec<_>>(),
+            );
+            println!(
+                "| {target} | {} | {fewer} / {} / {more} | {agree} / {} ({:.1}%) | {r:.3} | {:.0} | {:+.0} |",
+                taken.len(),
+                taken.len() - fewer - more,
+                fewer + more,
+                100.0 * agree as f64 / (fewer + more).max(1) as f64,
+                taken.iter().map(|t| t.0).sum::<f64>(),
+                taken.iter().map(|t| t.1).sum::<f64>(),
+            );
+        }
     }
     Ok(())
 }
@@ -139,7 +185,12 @@ fn measure(
         );
         let mut points = Vec::new();
         for ex in extractors {
-            let choice = ex.extract(&problem);
+            let (choice, predicted) = if ex.name() == "pressure" {
+                let Explained { choice, relief } = PressureExtractor.explain(&problem);
+                (choice, relief.map(|r| r.spill))
+            } else {
+                (ex.extract(&problem), None)
+            };
             let Ok(schedule) = elaboration.schedule(&choice) else {
                 break;
             };
@@ -159,6 +210,7 @@ fn measure(
                 actual: metrics.spills_reloads() as f64,
                 estimate,
                 cycles: pressure.spill_cost(s.target),
+                predicted,
             });
         }
         if let [a, b] = points[..] {

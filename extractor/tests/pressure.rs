@@ -183,8 +183,16 @@ fn pressure_recomputes_cheap_values_instead_of_spilling_them_across_calls() {
         let pressure = optimize(f, target, "pressure");
         let m_dag = codegen::compile(&dag, &*isa).unwrap();
         let m_pressure = codegen::compile(&pressure, &*isa).unwrap();
+        // x86-64 keeps 5 registers across a call and spills most of the
+        // twelve; AArch64 keeps 10 and spills few, and relief need not pay
+        // there, but it must never spill more.
+        let fewer = if target == "x86_64" {
+            m_pressure.spills_reloads() < m_dag.spills_reloads()
+        } else {
+            m_pressure.spills_reloads() <= m_dag.spills_reloads()
+        };
         assert!(
-            m_pressure.spills_reloads() < m_dag.spills_reloads(),
+            fewer,
             "{target}: pressure {} vs dag {} spills+reloads\n{}",
             m_pressure.spills_reloads(),
             m_dag.spills_reloads(),

@@ -54,16 +54,6 @@ pub const SKELETON_ROUNDS: usize = 2;
 /// filetests.
 pub const REUSE_WINDOW: u32 = 4;
 
-/// **1** — `pressure`: placement rounds per function. Chosen on `wasm`: more rounds made both targets worse (x86_64 S+R 0.860 → 0.863 of `speed`).
-///
-/// Most placement rounds per function. One: a second round, with the
-/// candidates of the first round's result, was accepted on some functions
-/// but made the corpus worse on both targets (wasm, x86_64: spills+reloads
-/// 0.860 → 0.863 of Cranelift's, instructions 1.004 → 1.007; aarch64
-/// instructions 0.995 → 0.998; notes.md §6.2), and each round costs a full
-/// elaboration and liveness analysis.
-pub const MAX_ROUNDS: usize = 1;
-
 /// **400,000 nodes** — `pressure`: larger graphs keep `dag`'s choice. Chosen for compile time of the largest `wasm` functions; not swept.
 ///
 /// Graphs with more nodes than this keep `dag`'s placement: each round

@@ -20,6 +20,7 @@ pub mod costs;
 pub mod cranelift;
 pub mod dag;
 pub mod pressure;
+mod relief;
 pub mod tree;
 
 pub use crate::choice::{Choice, ChoiceError, OperandOrder, Placement};
