@@ -51,7 +51,7 @@
 
 use super::dag::{self, TiedChoice, Ties};
 pub use super::relief::ReliefPrediction;
-use super::relief::{Base, ReliefModel};
+use super::relief::{Base, ReliefModel, Scan};
 use super::{Choice, Extractor, Placement, Problem, TargetCosts};
 use crate::elaborate::Elaboration;
 use crate::graph::{ClassId, ExtractionGraph, NodeId, NodeKind};
@@ -192,18 +192,23 @@ impl Context<'_> {
         // that share an operand (the values a function computes from one
         // parameter) pay once between them for keeping it live across the
         // call, which none of them pays for alone.
+        let mut scan = Scan::new(&model);
         let mut alone: Vec<(f64, usize)> = (0..model.len())
-            .map(|k| (model.predict(&[k], &cost).total(), k))
+            .map(|k| {
+                scan.clear();
+                (scan.push(k, &cost).total(), k)
+            })
             .collect();
         alone.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let order: Vec<usize> = alone.iter().map(|a| a.1).collect();
         let mut kept = ReliefPrediction::default();
         let mut len = 0;
-        for n in 1..=order.len() {
-            let p = model.predict(&order[..n], &cost);
+        scan.clear();
+        for (n, &k) in order.iter().enumerate() {
+            let p = scan.push(k, &cost);
             if p.total() < kept.total() {
                 kept = p;
-                len = n;
+                len = n + 1;
             }
         }
         let take = &order[..len];

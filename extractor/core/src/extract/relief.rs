@@ -54,6 +54,16 @@ struct Crossing {
     class: usize,
     values: Vec<Value>,
     excess: usize,
+    /// What the base spills here: the shares of its `excess` cheapest.
+    before: f64,
+}
+
+/// A candidate live across a crossing (its place in the crossing's list
+/// is kept per candidate): how many of the crossing's values compute it, and which of its operands are not live across the crossing
+/// (and would join it if it were relieved).
+struct Toucher {
+    gone: u32,
+    fresh: Vec<Value>,
 }
 
 /// What relief of a set of candidates is predicted to change.
@@ -85,8 +95,11 @@ pub(super) struct ReliefModel {
     spilled_odds: Vec<f64>,
     /// Per crossing call with excess, per register class with excess.
     crossings: Vec<Crossing>,
-    /// Per candidate: the crossings its values are live across.
-    touches: Vec<Vec<u32>>,
+    /// Per crossing: the candidates live across it, in candidate order.
+    touched_by: Vec<Vec<Toucher>>,
+    /// Per candidate: for each crossing it touches, its place in that
+    /// crossing's `touched_by`.
+    touch_slot: Vec<Vec<(u32, u32)>>,
     /// Per candidate (in the order given): the frequency of each
     /// call-free stretch using it, by stretch number.
     stretches: Vec<Vec<(u32, f64)>>,
@@ -215,6 +228,7 @@ impl ReliefModel {
                     class: k,
                     values,
                     excess,
+                    before: 0.0,
                 });
             }
         }
@@ -230,6 +244,7 @@ impl ReliefModel {
             for v in x.values.iter().take(x.excess) {
                 spilled[v.index()] += 1;
             }
+            x.before = x.values[..x.excess].iter().map(|v| share[v.index()]).sum();
             for v in &x.values {
                 if let Some(&k) = class_of[v.index()].and_then(|c| slot.get(&c)) {
                     let list: &mut Vec<u32> = &mut touches[k];
@@ -237,6 +252,25 @@ impl ReliefModel {
                         list.push(xi as u32);
                     }
                 }
+            }
+        }
+        let mut touched_by: Vec<Vec<Toucher>> = crossings.iter().map(|_| Vec::new()).collect();
+        let mut touch_slot: Vec<Vec<(u32, u32)>> = vec![Vec::new(); classes.len()];
+        for (k, list) in touches.iter().enumerate() {
+            for &xi in list {
+                touch_slot[k].push((xi, touched_by[xi as usize].len() as u32));
+                let x = &crossings[xi as usize];
+                let gone = x
+                    .values
+                    .iter()
+                    .filter(|v| class_of[v.index()] == Some(classes[k]))
+                    .count() as u32;
+                let fresh = operands[k]
+                    .iter()
+                    .copied()
+                    .filter(|o| reg_class[o.index()] as usize == x.class && !x.values.contains(o))
+                    .collect();
+                touched_by[xi as usize].push(Toucher { gone, fresh });
             }
         }
         let spilled_odds = (0..nv)
@@ -248,7 +282,8 @@ impl ReliefModel {
             weight: whole,
             spilled_odds,
             crossings,
-            touches,
+            touched_by,
+            touch_slot,
             stretches,
             computed,
             operands,
@@ -269,128 +304,151 @@ impl ReliefModel {
     pub fn class(&self, k: usize) -> ClassId {
         self.classes[k]
     }
+}
 
-    /// The predicted change of relieving the candidates in `take` (indices
-    /// into the candidates), with `cost` the instruction cost of one
-    /// computation of a class.
-    pub fn predict(&self, take: &[usize], cost: &dyn Fn(ClassId) -> f64) -> ReliefPrediction {
-        let mut relieved = FixedBitSet::with_capacity(self.class_of.len());
-        for &k in take {
-            for v in &self.values[k] {
-                relieved.insert(v.index());
+/// The prediction for a growing set of relieved candidates, kept up to date
+/// as each is added: the crossings touched, the values gone from each and
+/// the operands joining each are accumulated, so that adding a candidate
+/// costs its own crossings plus one pass over the spilled ends of the
+/// crossings touched so far, not a recomputation of the whole set. The
+/// result for a set is the same however it was reached.
+pub(super) struct Scan<'m> {
+    model: &'m ReliefModel,
+    relieved: FixedBitSet,
+    /// The candidates relieved, in order.
+    pushed: Vec<usize>,
+    crossed: FixedBitSet,
+    /// Per crossing: relieved values live across it.
+    gone: Vec<u32>,
+    /// Per crossing: operands of relieved values that join it.
+    joined: Vec<Vec<Value>>,
+    /// Per joining operand: the crossings it joins, in the order joined.
+    joins: std::collections::HashMap<Value, Vec<u32>>,
+    /// Per crossing touched: its spill change as last computed.
+    delta: Vec<f64>,
+    /// Crossings whose spill change must be computed again.
+    dirty: Vec<u32>,
+    /// Per operand of a relieved value: the reload cost of its uses by
+    /// recomputations.
+    uses: std::collections::HashMap<Value, f64>,
+    insts: f64,
+}
+
+impl<'m> Scan<'m> {
+    /// Nothing relieved yet.
+    pub fn new(model: &'m ReliefModel) -> Scan<'m> {
+        Scan {
+            model,
+            relieved: FixedBitSet::with_capacity(model.class_of.len()),
+            pushed: Vec::new(),
+            crossed: FixedBitSet::with_capacity(model.crossings.len()),
+            gone: vec![0; model.crossings.len()],
+            joined: vec![Vec::new(); model.crossings.len()],
+            joins: std::collections::HashMap::new(),
+            delta: vec![0.0; model.crossings.len()],
+            dirty: Vec::new(),
+            uses: std::collections::HashMap::new(),
+            insts: 0.0,
+        }
+    }
+
+    /// Back to nothing relieved, in time proportional to what was.
+    pub fn clear(&mut self) {
+        for &k in &self.pushed {
+            for v in &self.model.values[k] {
+                self.relieved.set(v.index(), false);
             }
         }
+        self.pushed.clear();
+        for x in self.crossed.ones() {
+            self.gone[x] = 0;
+            self.joined[x].clear();
+            self.delta[x] = 0.0;
+        }
+        self.crossed.clear();
+        self.joins.clear();
+        self.uses.clear();
+        self.insts = 0.0;
+    }
 
+    /// Relieve candidate `k` too, and predict the change of the whole set,
+    /// with `cost` the instruction cost of one computation of a class.
+    pub fn push(&mut self, k: usize, cost: &dyn Fn(ClassId) -> f64) -> ReliefPrediction {
+        let m = self.model;
         // Instructions: recomputation per stretch, with a reload of each
         // operand as often as it is spilled. The constants made local with
         // a candidate cost nothing: the backends fold a constant operand
         // into its user's immediate field, or materialise it in one move,
         // as Cranelift's own elaboration rematerialises constants anyway.
-        let mut insts = 0.0;
-        for &k in take {
-            let c = self.classes[k];
-            let per = cost(c);
-            let operand_reloads: f64 = self.operands[k]
-                .iter()
-                .map(|o| {
-                    self.spilled_odds[o.index()] * self.reload[self.reg_class[o.index()] as usize]
-                })
-                .sum();
-            for &(_, f) in &self.stretches[k] {
-                insts += f * (per + operand_reloads);
-            }
-            insts -= self.computed[k] * per;
+        let per = cost(m.classes[k]);
+        let operand_reloads: f64 = m.operands[k]
+            .iter()
+            .map(|o| m.spilled_odds[o.index()] * m.reload[m.reg_class[o.index()] as usize])
+            .sum();
+        for &(_, f) in &m.stretches[k] {
+            self.insts += f * (per + operand_reloads);
         }
+        self.insts -= m.computed[k] * per;
+        for v in &m.values[k] {
+            self.relieved.insert(v.index());
+        }
+        self.pushed.push(k);
+        // An operand that joins crossings is spilled, if it is, once: its
+        // weight (with a reload at each recomputation using it) is shared
+        // out among the crossings it was live across and those it joins.
+        // What changes: the crossings `k` is live across, and every
+        // crossing joined by an operand whose share changes (its uses grow
+        // with `k`'s recomputations, its crossings with those it joins).
+        self.dirty.clear();
+        let recomputations: f64 = m.stretches[k].iter().map(|s| s.1).sum();
+        for o in &m.operands[k] {
+            *self.uses.entry(*o).or_insert(0.0) +=
+                recomputations * m.reload[m.reg_class[o.index()] as usize];
+            if let Some(at) = self.joins.get(o) {
+                self.dirty.extend_from_slice(at);
+            }
+        }
+        for &(xi, slot) in &m.touch_slot[k] {
+            let x = xi as usize;
+            self.crossed.insert(x);
+            self.dirty.push(xi);
+            let t = &m.touched_by[x][slot as usize];
+            self.gone[x] += t.gone;
+            for &o in &t.fresh {
+                if !self.joined[x].contains(&o) {
+                    self.joined[x].push(o);
+                    let at = self.joins.entry(o).or_default();
+                    at.push(xi);
+                    self.dirty.extend_from_slice(at);
+                }
+            }
+        }
+        self.dirty.sort_unstable();
+        self.dirty.dedup();
 
         // Spills: each crossing a relieved value was live across spills its
         // cheapest values anew, with the relieved values gone and their
         // operands added.
-        let mut crossed: Vec<u32> = take
-            .iter()
-            .flat_map(|&k| self.touches[k].iter().copied())
-            .collect();
-        crossed.sort_unstable();
-        crossed.dedup();
-        // An operand that joins crossings is spilled, if it is, once: its
-        // weight (with a reload at each recomputation using it) is shared
-        // out among the crossings it was live across and those it joins.
-        let mut joins: std::collections::HashMap<Value, (f64, u32)> =
-            std::collections::HashMap::new();
-        for &xi in &crossed {
-            let x = &self.crossings[xi as usize];
-            let mut here: Vec<Value> = Vec::new();
-            for &k in take {
-                if !self.touches[k].contains(&xi) {
-                    continue;
-                }
-                for &o in &self.operands[k] {
-                    if self.reg_class[o.index()] as usize == x.class
-                        && !here.contains(&o)
-                        && !x.values.contains(&o)
-                    {
-                        here.push(o);
-                    }
-                }
-            }
-            for o in here {
-                joins.entry(o).or_insert((0.0, 0)).1 += 1;
-            }
-        }
-        for &k in take {
-            let uses: f64 = self.stretches[k].iter().map(|s| s.1).sum();
-            for o in &self.operands[k] {
-                if let Some(j) = joins.get_mut(o) {
-                    j.0 += uses * self.reload[self.reg_class[o.index()] as usize];
-                }
-            }
-        }
         let joined_share = |o: Value| {
-            let (w, n) = self.weight[o.index()];
-            let (extra, joined) = joins[&o];
-            (w + extra) / f64::from(n + joined)
+            let (w, n) = m.weight[o.index()];
+            (w + self.uses[&o]) / f64::from(n + self.joins[&o].len() as u32)
         };
-        let mut spill = 0.0;
         let mut joined: Vec<f64> = Vec::new();
-        let mut joined_values: Vec<Value> = Vec::new();
-        for &xi in &crossed {
-            let x = &self.crossings[xi as usize];
-            let before: f64 = x.values[..x.excess]
-                .iter()
-                .map(|v| self.share[v.index()])
-                .sum();
-            // The operands of the relieved values' recomputations, where
-            // they were not live across the call already.
-            joined_values.clear();
-            let mut gone = 0;
-            for &k in take {
-                if !self.touches[k].contains(&xi) {
-                    continue;
-                }
-                gone += x
-                    .values
-                    .iter()
-                    .filter(|v| self.class_of[v.index()] == Some(self.classes[k]))
-                    .count();
-                for &o in &self.operands[k] {
-                    if self.reg_class[o.index()] as usize == x.class
-                        && !joined_values.contains(&o)
-                        && !x.values.contains(&o)
-                    {
-                        joined_values.push(o);
-                    }
-                }
-            }
+        for &xi in &self.dirty {
+            let x = xi as usize;
+            let crossing = &m.crossings[x];
+            let before = crossing.before;
             joined.clear();
-            joined.extend(joined_values.iter().map(|&o| joined_share(o)));
+            joined.extend(self.joined[x].iter().map(|&o| joined_share(o)));
             joined.sort_by(f64::total_cmp);
-            let excess = (x.excess + joined.len()).saturating_sub(gone);
+            let excess = (crossing.excess + joined.len()).saturating_sub(self.gone[x] as usize);
             // The cheapest `excess` of the remaining and joined values: a
             // merge of two sorted lists.
-            let mut rest = x
+            let mut rest = crossing
                 .values
                 .iter()
-                .filter(|v| !relieved.contains(v.index()))
-                .map(|v| self.share[v.index()])
+                .filter(|v| !self.relieved.contains(v.index()))
+                .map(|v| m.share[v.index()])
                 .peekable();
             let mut added = joined.iter().copied().peekable();
             let mut after = 0.0;
@@ -405,8 +463,13 @@ impl ReliefModel {
                     None => break,
                 }
             }
-            spill += after - before;
+            self.delta[x] = after - before;
         }
-        ReliefPrediction { spill, insts }
+        // Summed in crossing order, however the crossings were reached.
+        let spill = self.crossed.ones().map(|x| self.delta[x]).sum();
+        ReliefPrediction {
+            spill,
+            insts: self.insts,
+        }
     }
 }
