@@ -58,9 +58,10 @@ struct Crossing {
     before: f64,
 }
 
-/// A candidate live across a crossing (its place in the crossing's list
-/// is kept per candidate): how many of the crossing's values compute it, and which of its operands are not live across the crossing
-/// (and would join it if it were relieved).
+/// A candidate live across a crossing: how many of the crossing's values
+/// compute it, and which of its operands are not live across the crossing
+/// (and would join it if it were relieved). Each candidate keeps its
+/// place in the crossing's list (`touch_slot`).
 struct Toucher {
     gone: u32,
     fresh: Vec<Value>,
@@ -88,11 +89,9 @@ impl ReliefPrediction {
 pub(super) struct ReliefModel {
     /// Per value: its weight divided by the crossings it is live across.
     share: Vec<f64>,
-    /// Per value: its whole weight, and the crossings it is live across.
-    weight: Vec<(f64, u32)>,
-    /// Per value: the share of the crossings it crosses at which it is
-    /// among the spilled.
-    spilled_odds: Vec<f64>,
+    /// Per value: its whole spill weight, and the crossings it is live
+    /// across.
+    spill_weight: Vec<(f64, u32)>,
     /// Per crossing call with excess, per register class with excess.
     crossings: Vec<Crossing>,
     /// Per crossing: the candidates live across it, in candidate order.
@@ -101,8 +100,14 @@ pub(super) struct ReliefModel {
     /// crossing's `touched_by`.
     touch_slot: Vec<Vec<(u32, u32)>>,
     /// Per candidate (in the order given): the frequency of each
-    /// call-free stretch using it, by stretch number.
-    stretches: Vec<Vec<(u32, f64)>>,
+    /// call-free stretch using it, in program order.
+    stretches: Vec<Vec<f64>>,
+    /// Per candidate: the sum of `stretches`, its recomputations if
+    /// relieved.
+    recomputations: Vec<f64>,
+    /// Per candidate: the reload cost each recomputation pays for its
+    /// operands, each in proportion to how often it is spilled.
+    operand_reloads: Vec<f64>,
     /// Per candidate: its frequency-weighted computations in the base.
     computed: Vec<f64>,
     /// Per candidate: the values its computations use that elaboration did
@@ -110,8 +115,6 @@ pub(super) struct ReliefModel {
     operands: Vec<Vec<Value>>,
     /// The candidates' classes, in order.
     classes: Vec<ClassId>,
-    /// Per value: the class elaboration computed it for, if any.
-    class_of: Vec<Option<ClassId>>,
     /// Per candidate: the values computing it.
     values: Vec<Vec<Value>>,
     /// Per value: its register class index.
@@ -144,7 +147,8 @@ impl ReliefModel {
         for (k, &c) in classes.iter().enumerate() {
             slot.insert(c, k);
         }
-        let mut stretches = vec![Vec::new(); classes.len()];
+        let mut stretches: Vec<Vec<f64>> = vec![Vec::new(); classes.len()];
+        let mut last_stretch = vec![u32::MAX; classes.len()];
         let mut operands: Vec<Vec<Value>> = vec![Vec::new(); classes.len()];
         let mut values: Vec<Vec<Value>> = vec![Vec::new(); classes.len()];
 
@@ -172,9 +176,9 @@ impl ReliefModel {
                             reloads[vi] += f;
                         }
                         if let Some(&k) = class_of[vi].and_then(|c| slot.get(&c)) {
-                            let list: &mut Vec<(u32, f64)> = &mut stretches[k];
-                            if list.last().is_none_or(|l| l.0 != stretch) {
-                                list.push((stretch, f));
+                            if last_stretch[k] != stretch {
+                                last_stretch[k] = stretch;
+                                stretches[k].push(f);
                             }
                         }
                     }
@@ -273,25 +277,37 @@ impl ReliefModel {
                 touched_by[xi as usize].push(Toucher { gone, fresh });
             }
         }
-        let spilled_odds = (0..nv)
+        // Per value: the share of the crossings it crosses at which it is
+        // among the spilled.
+        let spilled_odds: Vec<f64> = (0..nv)
             .map(|v| f64::from(spilled[v]) / f64::from(crosses[v].max(1)))
             .collect();
         let computed = classes.iter().map(|c| base.weight[c.index()]).collect();
+        let reload = reload.map(|r| r as f64);
+        let recomputations = stretches.iter().map(|l| l.iter().sum()).collect();
+        let operand_reloads = operands
+            .iter()
+            .map(|ops| {
+                ops.iter()
+                    .map(|o| spilled_odds[o.index()] * reload[reg_class[o.index()] as usize])
+                    .sum()
+            })
+            .collect();
         ReliefModel {
             share,
-            weight: whole,
-            spilled_odds,
+            spill_weight: whole,
             crossings,
             touched_by,
             touch_slot,
             stretches,
+            recomputations,
+            operand_reloads,
             computed,
             operands,
             classes,
-            class_of,
             values,
             reg_class,
-            reload: reload.map(|r| r as f64),
+            reload,
         }
     }
 
@@ -339,7 +355,7 @@ impl<'m> Scan<'m> {
     pub fn new(model: &'m ReliefModel) -> Scan<'m> {
         Scan {
             model,
-            relieved: FixedBitSet::with_capacity(model.class_of.len()),
+            relieved: FixedBitSet::with_capacity(model.share.len()),
             pushed: Vec::new(),
             crossed: FixedBitSet::with_capacity(model.crossings.len()),
             gone: vec![0; model.crossings.len()],
@@ -381,12 +397,8 @@ impl<'m> Scan<'m> {
         // into its user's immediate field, or materialise it in one move,
         // as Cranelift's own elaboration rematerialises constants anyway.
         let per = cost(m.classes[k]);
-        let operand_reloads: f64 = m.operands[k]
-            .iter()
-            .map(|o| m.spilled_odds[o.index()] * m.reload[m.reg_class[o.index()] as usize])
-            .sum();
-        for &(_, f) in &m.stretches[k] {
-            self.insts += f * (per + operand_reloads);
+        for &f in &m.stretches[k] {
+            self.insts += f * (per + m.operand_reloads[k]);
         }
         self.insts -= m.computed[k] * per;
         for v in &m.values[k] {
@@ -400,10 +412,9 @@ impl<'m> Scan<'m> {
         // crossing joined by an operand whose share changes (its uses grow
         // with `k`'s recomputations, its crossings with those it joins).
         self.dirty.clear();
-        let recomputations: f64 = m.stretches[k].iter().map(|s| s.1).sum();
         for o in &m.operands[k] {
             *self.uses.entry(*o).or_insert(0.0) +=
-                recomputations * m.reload[m.reg_class[o.index()] as usize];
+                m.recomputations[k] * m.reload[m.reg_class[o.index()] as usize];
             if let Some(at) = self.joins.get(o) {
                 self.dirty.extend_from_slice(at);
             }
@@ -430,7 +441,7 @@ impl<'m> Scan<'m> {
         // cheapest values anew, with the relieved values gone and their
         // operands added.
         let joined_share = |o: Value| {
-            let (w, n) = m.weight[o.index()];
+            let (w, n) = m.spill_weight[o.index()];
             (w + self.uses[&o]) / f64::from(n + self.joins[&o].len() as u32)
         };
         let mut joined: Vec<f64> = Vec::new();
